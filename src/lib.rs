@@ -1,0 +1,38 @@
+//! # partner-alerts
+//!
+//! Typed Rust access to the security alerts Microsoft raises on CSP customers' Azure
+//! subscriptions: the Microsoft Graph partner security alerts API
+//! (`/security/partner/securityAlerts`, beta) and the legacy Partner Center FraudEvents API
+//! (`/v1/fraudEvents`).
+//!
+//! This release holds the models: [`Alert`] (Graph's `partnerSecurityAlert`), [`FraudEvent`]
+//! (both Partner Center shapes, with `From<FraudEvent> for Alert`), their parts, the open
+//! enums that never fail on a value Microsoft adds tomorrow, and validated ids.
+//!
+//! ```
+//! use partner_alerts::{Alert, AlertStatus, AlertType, Severity};
+//!
+//! let page = r#"{"value":[{"id":"d8b202fc-a216-3404-69ef-bdffa445eff6",
+//!     "alertType":"networkConnectionsToCryptoMiningPools","status":"active",
+//!     "severity":"high","detectedDateTime":"2024-01-23T16:03:33.05Z"}]}"#;
+//! #[derive(serde::Deserialize)]
+//! struct Page { value: Vec<Alert> }
+//! let page: Page = serde_json::from_str(page)?;
+//! let alert = &page.value[0];
+//! assert_eq!(alert.status, Some(AlertStatus::Active));
+//! assert_eq!(alert.severity, Some(Severity::High));
+//! assert_eq!(alert.alert_type, Some(AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod model;
+
+pub use error::{Error, InvalidInput, Result};
+pub use model::{
+    ActivityLog, AdditionalDetails, AffectedResource, Alert, AlertCategory, AlertId, AlertStatus,
+    AlertType, ConfidenceLevel, FraudEvent, ResolvedReason, Severity, SubscriptionId, TenantId,
+    UnknownValue,
+};
