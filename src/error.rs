@@ -1,21 +1,71 @@
 //! The crate's one error type.
 //!
-//! Every fallible call returns [`Error`]. Input that the crate can check before sending
-//! (an id with a `/`, a resolve without a reason, a non-loopback `http://` base URL) is an
-//! [`Error::InvalidInput`] and nothing was sent.
+//! Every fallible call returns [`Error`]. Input the crate can check before sending (an id with
+//! a `/`, a non-loopback `http://` base URL) is an [`Error::InvalidInput`] and nothing was
+//! sent. Every error that happened after a request was built carries its [`RequestIds`]: quote
+//! them to Microsoft support.
+//!
+//! ```
+//! # async fn run(client: partner_alerts::GraphClient, id: partner_alerts::AlertId) {
+//! match client.get(&id).await {
+//!     Ok(alert) => println!("{:?}", alert.status),
+//!     Err(e) if e.is_not_found() => println!("no alert {id}"),
+//!     Err(e) => eprintln!("{e} (request id {:?})", e.request_ids().and_then(|i| i.request_id())),
+//! }
+//! # }
+//! ```
 
 use std::fmt;
+use std::time::Duration;
+
+use uuid::Uuid;
 
 /// The error type of every fallible call in this crate.
 ///
-/// The enum is `#[non_exhaustive]`: later releases add variants (service, transport, ...).
-/// Match on the predicates ([`Error::is_invalid_input`]) where one fits.
+/// The enum is `#[non_exhaustive]` and its payloads are boxed, so `Result<Alert, Error>` stays
+/// small. Prefer the predicates ([`Error::is_retryable`], [`Error::is_not_found`], ...) to
+/// matching where one fits.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The caller's input was rejected before anything was sent.
     #[error(transparent)]
     InvalidInput(InvalidInput),
+    /// The source cannot express this query or update; nothing was sent.
+    #[error("{0}")]
+    Unsupported(String),
+    /// No token could be obtained.
+    #[error(transparent)]
+    Auth(Box<AuthError>),
+    /// The service answered 404: the alert (or path) does not exist.
+    #[error("not found: {0}")]
+    NotFound(Box<ServiceError>),
+    /// The service answered 401: the token was missing, expired or for another audience.
+    #[error("unauthorized: {0}")]
+    Unauthorized(Box<ServiceError>),
+    /// The service answered 403: the caller lacks a permission or role.
+    #[error("forbidden: {0}")]
+    Forbidden(Box<ServiceError>),
+    /// The service asked to wait (429 or 503) longer than the retry policy allows, or
+    /// retries ran out while it kept throttling.
+    #[error("throttled: {0}")]
+    Throttled(Box<ServiceError>),
+    /// Any other non-success answer.
+    #[error(transparent)]
+    Service(Box<ServiceError>),
+    /// The request could not be sent or its answer not read (connection, TLS, reset).
+    #[error(transparent)]
+    Transport(Box<TransportError>),
+    /// An attempt or the whole operation ran out of time.
+    #[error(transparent)]
+    Timeout(Box<TimeoutError>),
+    /// The answer's body is not what the API documents.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The answer breaks a rule the client enforces: a `nextLink` to another host, a redirect,
+    /// a paging loop, a body over the size limit.
+    #[error(transparent)]
+    InvalidResponse(Box<InvalidResponse>),
 }
 
 impl Error {
@@ -28,6 +78,100 @@ impl Error {
     pub fn as_invalid_input(&self) -> Option<&InvalidInput> {
         match self {
             Error::InvalidInput(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the alert (or path) does not exist (HTTP 404).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound(_))
+    }
+
+    /// Whether the service refused the credentials (401) or the permission (403), or no token
+    /// could be obtained.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            Error::Auth(_) | Error::Unauthorized(_) | Error::Forbidden(_)
+        )
+    }
+
+    /// Whether the service is throttling the caller.
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, Error::Throttled(_))
+    }
+
+    /// Whether trying the same call again later may succeed: throttling, 5xx, transport
+    /// failures and timeouts. The client already retried within its policy; this tells a
+    /// caller whether to reschedule.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Throttled(_) | Error::Transport(_) | Error::Timeout(_) => true,
+            Error::Service(e) => matches!(e.status, 500 | 502 | 503 | 504),
+            Error::Auth(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+
+    /// The service error (status, code, message, ids) for every variant that has one.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Error::NotFound(e)
+            | Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::Throttled(e)
+            | Error::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, if the service answered.
+    pub fn status(&self) -> Option<u16> {
+        self.service_error().map(|e| e.status)
+    }
+
+    /// How long the service asked to wait (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.service_error().and_then(|e| e.retry_after)
+    }
+
+    /// The ids of the failed request, for every error raised after a request was built.
+    pub fn request_ids(&self) -> Option<&RequestIds> {
+        match self {
+            Error::NotFound(e)
+            | Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::Throttled(e)
+            | Error::Service(e) => Some(&e.ids),
+            Error::Transport(e) => Some(&e.ids),
+            Error::Timeout(e) => e.ids.as_ref(),
+            Error::Decode(e) => Some(&e.ids),
+            Error::InvalidResponse(e) => e.ids.as_ref(),
+            Error::Auth(_) | Error::InvalidInput(_) | Error::Unsupported(_) => None,
+        }
+    }
+
+    /// The service's request id (`request-id` on Graph, `MS-RequestId` on Partner Center),
+    /// falling back to the id the client generated.
+    pub fn request_id(&self) -> Option<String> {
+        self.request_ids().map(|ids| match ids.request_id() {
+            Some(id) => id.to_owned(),
+            None => ids.client_request_id().to_string(),
+        })
+    }
+
+    /// How many attempts were made before giving up (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::NotFound(e)
+            | Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::Throttled(e)
+            | Error::Service(e) => e.attempts,
+            Error::Transport(e) => e.attempts,
+            Error::Timeout(e) => e.attempts,
+            Error::Decode(_) | Error::InvalidResponse(_) => 1,
+            Error::Auth(_) | Error::InvalidInput(_) | Error::Unsupported(_) => 0,
         }
     }
 }
@@ -35,6 +179,12 @@ impl Error {
 impl From<InvalidInput> for Error {
     fn from(e: InvalidInput) -> Self {
         Error::InvalidInput(e)
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(e: AuthError) -> Self {
+        Error::Auth(Box::new(e))
     }
 }
 
@@ -81,5 +231,317 @@ impl fmt::Display for InvalidInput {
 
 impl std::error::Error for InvalidInput {}
 
+/// Which API answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Api {
+    /// Microsoft Graph (`/security/partner/securityAlerts`).
+    Graph,
+    /// Partner Center (`/v1/fraudEvents`).
+    PartnerCenter,
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Api::Graph => "Graph",
+            Api::PartnerCenter => "Partner Center",
+        })
+    }
+}
+
+/// The ids that identify one request to Microsoft support.
+///
+/// Graph: the client's `client-request-id` (generated per operation and reused across its
+/// retries), the service's `request-id` and `Date`. Partner Center: `MS-RequestId` (the
+/// client's, echoed) and `MS-CorrelationId`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestIds {
+    pub(crate) client_request_id: Uuid,
+    pub(crate) request_id: Option<String>,
+    pub(crate) correlation_id: Option<String>,
+    pub(crate) date: Option<String>,
+}
+
+impl RequestIds {
+    pub(crate) fn new(client_request_id: Uuid) -> Self {
+        Self {
+            client_request_id,
+            request_id: None,
+            correlation_id: None,
+            date: None,
+        }
+    }
+
+    /// The id the client generated and sent (`client-request-id` or `MS-RequestId`).
+    pub fn client_request_id(&self) -> Uuid {
+        self.client_request_id
+    }
+
+    /// The service's id for the request (`request-id`, or the echoed `MS-RequestId`).
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// Partner Center's `MS-CorrelationId`.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    /// The service's date for the request, as it sent it.
+    pub fn date(&self) -> Option<&str> {
+        self.date.as_deref()
+    }
+}
+
+impl fmt::Display for RequestIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.request_id {
+            Some(id) => write!(f, "request-id {id}")?,
+            None => write!(f, "client-request-id {}", self.client_request_id)?,
+        }
+        if let Some(c) = &self.correlation_id {
+            write!(f, ", correlation-id {c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A non-success answer from the service, with its parsed error body.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// Which API answered.
+    pub api: Api,
+    /// The HTTP status.
+    pub status: u16,
+    /// The service's error code (`error.code` on Graph, `code` on Partner Center); may be empty.
+    pub code: Option<String>,
+    /// The service's message (`error.message` or `description`).
+    pub message: Option<String>,
+    /// The permission the service says is missing, or the one the operation needs (403 only).
+    pub missing_permission: Option<String>,
+    /// How long the service asked to wait.
+    pub retry_after: Option<Duration>,
+    /// The request's ids, from the headers and the body's `innerError`.
+    pub ids: RequestIds,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} answered HTTP {}", self.api, self.status)?;
+        if let Some(code) = self.code.as_deref().filter(|c| !c.is_empty()) {
+            write!(f, " {code}")?;
+        }
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        if let Some(p) = &self.missing_permission {
+            write!(f, " (needs {p})")?;
+        }
+        if let Some(w) = self.retry_after {
+            write!(f, " (retry after {:.3}s)", w.as_secs_f64())?;
+        }
+        write!(f, " [{}", self.ids)?;
+        if self.attempts > 1 {
+            write!(f, ", {} attempts", self.attempts)?;
+        }
+        f.write_str("]")
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// A failure to obtain a token.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AuthError {
+    message: String,
+    code: Option<String>,
+    transient: bool,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl AuthError {
+    /// An error with a message; `code` is the identity platform's `error` value if any.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: None,
+            transient: false,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_code(mut self, code: Option<String>) -> Self {
+        self.transient = matches!(code.as_deref(), Some("temporarily_unavailable"));
+        self.code = code;
+        self
+    }
+
+    pub(crate) fn transient(mut self) -> Self {
+        self.transient = true;
+        self
+    }
+
+    /// Adds the underlying cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The identity platform's error code (`invalid_client`, `invalid_grant`, ...), if any.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// Whether a later attempt may succeed (network failure, `temporarily_unavailable`).
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+
+    /// Whether a person must sign in again: the refresh token expired or was revoked, or
+    /// consent or MFA is needed (`invalid_grant`, `interaction_required`, `consent_required`).
+    pub fn needs_interaction(&self) -> bool {
+        matches!(
+            self.code.as_deref(),
+            Some("invalid_grant" | "interaction_required" | "consent_required")
+        )
+    }
+}
+
+/// The request could not be sent or its answer not read.
+#[derive(Debug, thiserror::Error)]
+#[error("{api} request failed: {message} [{ids}]")]
+pub struct TransportError {
+    pub(crate) api: Api,
+    pub(crate) message: String,
+    pub(crate) ids: RequestIds,
+    pub(crate) attempts: u32,
+    pub(crate) connect: bool,
+}
+
+impl TransportError {
+    /// Whether the connection could not be made at all (the request never left).
+    pub fn is_connect(&self) -> bool {
+        self.connect
+    }
+}
+
+/// An attempt or the whole operation ran out of time.
+#[derive(Debug, thiserror::Error)]
+#[error("timed out after {elapsed:?} ({what})")]
+pub struct TimeoutError {
+    pub(crate) what: &'static str,
+    pub(crate) elapsed: Duration,
+    pub(crate) ids: Option<RequestIds>,
+    pub(crate) attempts: u32,
+}
+
+/// The answer's body is not what the API documents.
+#[derive(Debug, thiserror::Error)]
+#[error("could not decode the {api} answer at byte {offset}: {message}; near `{excerpt}` [{ids}]")]
+pub struct DecodeError {
+    pub(crate) api: Api,
+    pub(crate) message: String,
+    pub(crate) offset: usize,
+    pub(crate) excerpt: String,
+    pub(crate) ids: RequestIds,
+}
+
+impl DecodeError {
+    pub(crate) fn from_json(api: Api, body: &[u8], e: &serde_json::Error, ids: RequestIds) -> Self {
+        let offset = byte_offset(body, e.line(), e.column());
+        let start = offset.saturating_sub(40);
+        let end = (offset + 40).min(body.len());
+        let excerpt = String::from_utf8_lossy(&body[start..end])
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let message = e.to_string();
+        // serde_json appends " at line L column C"; the offset says it better.
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        Self {
+            api,
+            message,
+            offset,
+            excerpt,
+            ids,
+        }
+    }
+
+    /// The byte offset in the body where decoding failed.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Up to 80 bytes of the body around the failure.
+    pub fn excerpt(&self) -> &str {
+        &self.excerpt
+    }
+}
+
+fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+    if line == 0 {
+        return 0;
+    }
+    let mut start = 0;
+    for _ in 1..line {
+        match body[start..].iter().position(|b| *b == b'\n') {
+            Some(i) => start += i + 1,
+            None => break,
+        }
+    }
+    (start + column.saturating_sub(1)).min(body.len())
+}
+
+/// The answer breaks a rule the client enforces.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct InvalidResponse {
+    pub(crate) message: String,
+    pub(crate) ids: Option<RequestIds>,
+}
+
+impl InvalidResponse {
+    pub(crate) fn new(message: impl Into<String>, ids: Option<RequestIds>) -> Self {
+        Self {
+            message: message.into(),
+            ids,
+        }
+    }
+}
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_error_points_at_the_byte() {
+        let body = b"{\"value\": [\n {\"id\": 5}\n]}";
+        let e = serde_json::from_slice::<serde_json::Value>(b"{\"a\": tru}").unwrap_err();
+        let d = DecodeError::from_json(
+            Api::Graph,
+            b"{\"a\": tru}",
+            &e,
+            RequestIds::new(Uuid::nil()),
+        );
+        assert_eq!(&b"{\"a\": tru}"[d.offset()..d.offset() + 1], b"}");
+        assert!(d.to_string().contains("near `{\"a\": tru}`"));
+        assert_eq!(byte_offset(body, 2, 3), 14);
+    }
+
+    #[test]
+    fn error_stays_small() {
+        assert!(std::mem::size_of::<Error>() <= 48);
+    }
+}

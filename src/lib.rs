@@ -27,12 +27,22 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod error;
+pub mod graph;
+pub mod http;
 pub mod model;
+pub mod pager;
+pub mod query;
+mod source;
 
-pub use error::{Error, InvalidInput, Result};
+pub use error::{Error, InvalidInput, RequestIds, Result};
+pub use graph::{GraphClient, GraphClientBuilder};
 pub use model::{
     ActivityLog, AdditionalDetails, AffectedResource, Alert, AlertCategory, AlertId, AlertStatus,
     AlertType, ConfidenceLevel, FraudEvent, ResolvedReason, Severity, SubscriptionId, TenantId,
     UnknownValue,
 };
+pub use pager::{Continuation, Page, PageStream, Pager};
+pub use query::{AlertQuery, Field, Filter};
+pub use source::StatusUpdate;

@@ -1,0 +1,114 @@
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::{Scope, Secret, TokenProvider};
+use crate::error::AuthError;
+
+/// How long before expiry a token is replaced (less for tokens that live under ten minutes).
+const REFRESH_BEFORE: TimeDelta = TimeDelta::minutes(5);
+
+#[derive(Clone)]
+struct Cached {
+    token: Secret,
+    expires_at: DateTime<Utc>,
+    refresh_at: DateTime<Utc>,
+    generation: u64,
+}
+
+/// One client's token: reused until shortly before expiry, fetched by one caller at a time
+/// however many wait, dropped on a 401.
+pub(crate) struct TokenCache {
+    provider: Arc<dyn TokenProvider>,
+    scope: Scope,
+    slot: RwLock<Option<Cached>>,
+    refresh: tokio::sync::Mutex<u64>,
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("provider", &self.provider)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A token handed out, with the generation to name when invalidating it.
+pub(crate) struct Lease {
+    pub(crate) token: Secret,
+    pub(crate) generation: u64,
+}
+
+impl TokenCache {
+    pub(crate) fn new(provider: Arc<dyn TokenProvider>, scope: Scope) -> Self {
+        TokenCache {
+            provider,
+            scope,
+            slot: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(0),
+        }
+    }
+
+    fn fresh(&self, now: DateTime<Utc>) -> Option<Lease> {
+        let slot = self.slot.read().unwrap_or_else(|p| p.into_inner());
+        slot.as_ref().filter(|c| now < c.refresh_at).map(|c| Lease {
+            token: c.token.clone(),
+            generation: c.generation,
+        })
+    }
+
+    pub(crate) async fn get(&self) -> Result<Lease, AuthError> {
+        if let Some(lease) = self.fresh(Utc::now()) {
+            return Ok(lease);
+        }
+        let mut generation = self.refresh.lock().await;
+        // Whoever held the lock before us may have refreshed already.
+        let now = Utc::now();
+        if let Some(lease) = self.fresh(now) {
+            return Ok(lease);
+        }
+        match self.provider.token(&self.scope).await {
+            Ok(t) => {
+                *generation += 1;
+                let lifetime = t.expires_at - now;
+                let margin = REFRESH_BEFORE.min(lifetime / 2).max(TimeDelta::zero());
+                let cached = Cached {
+                    token: t.token,
+                    expires_at: t.expires_at,
+                    refresh_at: t
+                        .expires_at
+                        .checked_sub_signed(margin)
+                        .unwrap_or(t.expires_at),
+                    generation: *generation,
+                };
+                let lease = Lease {
+                    token: cached.token.clone(),
+                    generation: cached.generation,
+                };
+                *self.slot.write().unwrap_or_else(|p| p.into_inner()) = Some(cached);
+                Ok(lease)
+            }
+            Err(e) => {
+                // A failed refresh keeps the current token while it is still valid.
+                let slot = self.slot.read().unwrap_or_else(|p| p.into_inner());
+                match slot.as_ref().filter(|c| now < c.expires_at) {
+                    Some(c) => Ok(Lease {
+                        token: c.token.clone(),
+                        generation: c.generation,
+                    }),
+                    None => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Drops the token of `generation` (the service refused it), unless a newer one replaced it.
+    pub(crate) fn invalidate(&self, generation: u64) {
+        let mut slot = self.slot.write().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|c| c.generation == generation) {
+            *slot = None;
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The Microsoft Graph partner security alerts client (`/security/partner/securityAlerts`,
+//! beta).
+
+use std::fmt;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use url::Url;
+
+use crate::auth::{Scope, TokenCache, TokenProvider};
+use crate::error::{Api, Error, InvalidInput, Result};
+use crate::http::{
+    AsyncSleep, Request, RetryPolicy, Settings, Timeouts, Transport, join, validate_base_url,
+};
+use crate::pager::{Continuation, Cursor, Page, PageFetcher, Pager};
+use crate::query::AlertQuery;
+use crate::{Alert, AlertId, StatusUpdate};
+
+/// Graph's global beta endpoint, the default base URL.
+pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/beta";
+
+const COLLECTION: [&str; 3] = ["security", "partner", "securityAlerts"];
+
+/// A client for Microsoft Graph partner security alerts.
+///
+/// Cheap to clone (an `Arc` inside) and `Send + Sync`: build one and share it.
+///
+/// ```no_run
+/// # async fn run() -> partner_alerts::Result<()> {
+/// use partner_alerts::{AlertQuery, AlertStatus, Filter, GraphClient, ResolvedReason, StatusUpdate};
+/// use partner_alerts::auth::ClientSecretCredential;
+///
+/// let client = GraphClient::builder()
+///     .credential(ClientSecretCredential::from_env()?)
+///     .build()?;
+/// let query = AlertQuery::new().filter(Filter::status().eq(AlertStatus::Active));
+/// let mut alerts = client.list(&query);
+/// while let Some(alert) = alerts.try_next().await? {
+///     client.update_status(&alert.id, &StatusUpdate::resolved(ResolvedReason::Legitimate)).await?;
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    collection: Url,
+    prefetch: bool,
+}
+
+impl fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("transport", &self.inner.transport)
+            .field("prefetch", &self.inner.prefetch)
+            .finish()
+    }
+}
+
+/// Builds a [`GraphClient`].
+pub struct GraphClientBuilder {
+    base_url: String,
+    credential: Option<Arc<dyn TokenProvider>>,
+    scope: Scope,
+    settings: Settings,
+    include_unknown_enum_members: bool,
+    prefetch: bool,
+}
+
+impl fmt::Debug for GraphClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("credential", &self.credential)
+            .field("scope", &self.scope)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GraphClientBuilder {
+    /// The token provider (any [`TokenProvider`]; the client caches its tokens).
+    pub fn credential(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.credential = Some(Arc::new(provider));
+        self
+    }
+
+    /// A shared token provider.
+    pub fn credential_arc(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.credential = Some(provider);
+        self
+    }
+
+    /// The base URL (default [`DEFAULT_BASE_URL`]): `https://`, or `http://` on loopback only
+    /// (the emulator, tests). Checked by [`GraphClientBuilder::build`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The token scope (default `https://graph.microsoft.com/.default`).
+    pub fn scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::standard`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry = policy;
+        self
+    }
+
+    /// The timeouts (default [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.settings.timeouts = timeouts;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 64 MiB); a larger page is an
+    /// error, not an out-of-memory.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.settings.max_body_bytes = bytes;
+        self
+    }
+
+    /// A `reqwest::Client` of your own (proxies, certificates). Configure it not to follow
+    /// redirects (`reqwest::redirect::Policy::none()`): the crate refuses to, but cannot see
+    /// the ones such a client follows by itself.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.settings.http = Some(client);
+        self
+    }
+
+    /// How to wait between retries (default: tokio's timer).
+    pub fn sleep(mut self, sleep: Arc<dyn AsyncSleep>) -> Self {
+        self.settings.sleep = sleep;
+        self
+    }
+
+    /// Whether to send `Prefer: include-unknown-enum-members` (default on), so that enum
+    /// members Graph added after `unknownFutureValue` arrive under their real names.
+    pub fn include_unknown_enum_members(mut self, on: bool) -> Self {
+        self.include_unknown_enum_members = on;
+        self
+    }
+
+    /// Whether listings read one page ahead (default on).
+    pub fn prefetch(mut self, on: bool) -> Self {
+        self.prefetch = on;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when no credential was given or the base URL is not `https://`
+    /// (or `http://` on loopback).
+    pub fn build(self) -> Result<GraphClient> {
+        let base = validate_base_url("base url", &self.base_url)?;
+        let credential = self.credential.ok_or_else(|| {
+            InvalidInput::new(
+                "credential",
+                "is required (StaticToken, ClientSecretCredential, ...)",
+            )
+        })?;
+        let headers: &[(&'static str, &'static str)] = if self.include_unknown_enum_members {
+            &[("prefer", "include-unknown-enum-members")]
+        } else {
+            &[]
+        };
+        let collection = join(&base, &COLLECTION);
+        let transport = Transport::new(
+            Api::Graph,
+            base,
+            TokenCache::new(credential, self.scope),
+            self.settings,
+            headers,
+        )?;
+        Ok(GraphClient {
+            inner: Arc::new(Inner {
+                transport,
+                collection,
+                prefetch: self.prefetch,
+            }),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct GraphPage {
+    value: Vec<Alert>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.count")]
+    count: Option<u64>,
+}
+
+struct Pages(Arc<Inner>);
+
+impl PageFetcher for Pages {
+    fn fetch(&self, at: Continuation) -> BoxFuture<'static, Result<Page>> {
+        let inner = self.0.clone();
+        Box::pin(async move {
+            let Cursor::Url(url) = at.0 else {
+                return Err(Error::InvalidInput(InvalidInput::new(
+                    "continuation",
+                    "is not a Graph continuation",
+                )));
+            };
+            let url = Url::parse(&url).map_err(|e| {
+                Error::InvalidResponse(Box::new(crate::error::InvalidResponse::new(
+                    format!("the next page link is not a URL: {e}"),
+                    None,
+                )))
+            })?;
+            let response = inner.transport.send(Request::get(url, "list")).await?;
+            let page: GraphPage = response.json(Api::Graph)?;
+            Ok(Page {
+                items: page.value,
+                count: page.count,
+                next: page.next_link.map(|l| Continuation(Cursor::Url(l))),
+                ids: response.ids,
+            })
+        })
+    }
+}
+
+impl GraphClient {
+    /// A builder with the defaults: Graph beta, standard retries, read-ahead on.
+    pub fn builder() -> GraphClientBuilder {
+        GraphClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            credential: None,
+            scope: Scope::GRAPH,
+            settings: Settings::default(),
+            include_unknown_enum_members: true,
+            prefetch: true,
+        }
+    }
+
+    /// The base URL the client talks to (and the only origin its token is sent to).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.transport.base
+    }
+
+    /// The URL of the first page of `query`.
+    pub fn list_url(&self, query: &AlertQuery) -> Url {
+        let mut url = self.inner.collection.clone();
+        query.apply_to(&mut url);
+        url
+    }
+
+    /// Lists the alerts matching `query`, lazily, across every page.
+    pub fn list(&self, query: &AlertQuery) -> Pager {
+        self.resume(Continuation(Cursor::Url(self.list_url(query).into())))
+    }
+
+    /// Continues a listing from a [`Continuation`] saved earlier (from
+    /// [`Pager::continuation`] or [`Page::next`]).
+    pub fn resume(&self, at: Continuation) -> Pager {
+        Pager::new(Arc::new(Pages(self.inner.clone())), at, self.inner.prefetch)
+    }
+
+    /// Reads one alert.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown id; the other [`Error`] variants as for any call.
+    pub async fn get(&self, id: &AlertId) -> Result<Alert> {
+        let url = join(&self.inner.collection, &[id.as_str()]);
+        let response = self.inner.transport.send(Request::get(url, "get")).await?;
+        response.json(Api::Graph)
+    }
+
+    /// Sets an alert's status (and reason, when resolving). Only `status` and
+    /// `resolvedReason` are sent.
+    ///
+    /// Returns the updated alert when the service sends it back (200), `None` when it answers
+    /// 204 without a body.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending for a placeholder reason; [`Error::NotFound`]
+    /// for an unknown id; [`Error::Forbidden`] without `PartnerSecurity.ReadWrite.All`.
+    pub async fn update_status(
+        &self,
+        id: &AlertId,
+        update: &StatusUpdate,
+    ) -> Result<Option<Alert>> {
+        update.validate()?;
+        let url = join(&self.inner.collection, &[id.as_str()]);
+        let body =
+            serde_json::to_vec(update).map_err(|e| InvalidInput::new("update", e.to_string()))?;
+        let response = self
+            .inner
+            .transport
+            .send(Request {
+                method: reqwest::Method::PATCH,
+                url,
+                body: Some(body),
+                operation: "update",
+            })
+            .await?;
+        if response.status == 204 || response.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        response.json(Api::Graph).map(Some)
+    }
+}

@@ -1,0 +1,306 @@
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// When and how long to retry a failed attempt.
+///
+/// | Outcome | Reads (GET) | Status writes (PATCH, POST) |
+/// |---|---|---|
+/// | 429, 503 | wait `Retry-After` (else back off) | same |
+/// | 504 | back off | not retried (the write may have been applied) |
+/// | connection refused (nothing was sent) | back off | back off |
+/// | attempt timed out, connection reset | back off | back off, same request id |
+/// | any other status | not retried | not retried |
+///
+/// A `Retry-After` longer than [`RetryPolicy::max_retry_after`], or one that would overrun
+/// the [`RetryPolicy::operation_budget`], is not slept through: the call fails at once with
+/// [`Error::Throttled`](crate::Error::Throttled) carrying the wait, so the caller can
+/// reschedule instead of hanging.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_alerts::http::RetryPolicy;
+///
+/// let policy = RetryPolicy::standard()
+///     .max_attempts(6)
+///     .max_retry_after(Duration::from_secs(30));
+/// assert_eq!(policy.attempts(), 6);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    operation_budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+impl RetryPolicy {
+    /// Four attempts, backoff from 0.5 s to 30 s with jitter, `Retry-After` honoured up to
+    /// 60 s, five minutes for all attempts and waits of one call.
+    pub fn standard() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+            operation_budget: Duration::from_secs(300),
+        }
+    }
+
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::standard()
+        }
+    }
+
+    /// Attempts in all, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff and the longest.
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// The longest `Retry-After` slept through; a longer one fails at once as throttled.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// The time all attempts and waits of one call may take.
+    pub fn operation_budget(mut self, total: Duration) -> Self {
+        self.operation_budget = total;
+        self
+    }
+
+    /// Attempts in all.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The backoff before retry number `attempt` (1-based): exponential, half of it jittered.
+    fn backoff_for(&self, attempt: u32, jitter: f64) -> Duration {
+        let exp = self.initial_backoff.saturating_mul(
+            1u32.checked_shl(attempt.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
+        let d = exp.min(self.max_backoff);
+        d.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// What a failed attempt looked like.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Outcome {
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    /// The connection could not be made: nothing was sent.
+    Connect,
+    /// The attempt timed out or the connection broke after the request may have been sent.
+    Interrupted,
+}
+
+/// What to do next.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Decision {
+    Retry(Duration),
+    /// Give up with the error as it is.
+    Stop,
+    /// Give up as throttled: the service asked for more patience than the policy has.
+    Throttled,
+}
+
+/// The retry table, as a pure function of its inputs. `attempt` is the number of attempts
+/// made so far; `jitter` is in `[0, 1)`.
+pub(crate) fn decide(
+    policy: &RetryPolicy,
+    attempt: u32,
+    outcome: Outcome,
+    is_write: bool,
+    elapsed: Duration,
+    jitter: f64,
+) -> Decision {
+    let left = policy.operation_budget.saturating_sub(elapsed);
+    let out_of_attempts = attempt >= policy.max_attempts;
+    match outcome {
+        Outcome::Status {
+            status: 429 | 503,
+            retry_after,
+        } => {
+            if out_of_attempts {
+                return Decision::Throttled;
+            }
+            let wait = match retry_after {
+                // Never sooner than asked; up to 10 % later so a bulk run does not stampede.
+                Some(w) => {
+                    if w > policy.max_retry_after {
+                        return Decision::Throttled;
+                    }
+                    w.mul_f64(1.0 + 0.1 * jitter.clamp(0.0, 1.0))
+                }
+                None => policy.backoff_for(attempt, jitter),
+            };
+            if wait > left {
+                Decision::Throttled
+            } else {
+                Decision::Retry(wait)
+            }
+        }
+        Outcome::Status { status: 504, .. } if !is_write => {
+            retry_or_stop(policy, attempt, left, jitter)
+        }
+        Outcome::Connect | Outcome::Interrupted => retry_or_stop(policy, attempt, left, jitter),
+        Outcome::Status { .. } => Decision::Stop,
+    }
+}
+
+fn retry_or_stop(policy: &RetryPolicy, attempt: u32, left: Duration, jitter: f64) -> Decision {
+    if attempt >= policy.max_attempts {
+        return Decision::Stop;
+    }
+    let wait = policy.backoff_for(attempt, jitter);
+    if wait > left {
+        Decision::Stop
+    } else {
+        Decision::Retry(wait)
+    }
+}
+
+/// Parses `Retry-After`: decimal seconds (Graph sends `2.128`) or an HTTP date.
+pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(86_400.0)));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const S: Duration = Duration::from_secs(1);
+
+    fn status(status: u16, retry_after: Option<Duration>) -> Outcome {
+        Outcome::Status {
+            status,
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn retry_after_as_decimal_seconds_or_http_date() {
+        let now = Utc.with_ymd_and_hms(2015, 10, 21, 7, 28, 0).unwrap();
+        assert_eq!(
+            parse_retry_after("2.128", now),
+            Some(Duration::from_millis(2128))
+        );
+        assert_eq!(parse_retry_after(" 1 ", now), Some(S));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("-3", now), None);
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn the_table() {
+        let p = RetryPolicy::standard();
+        let z = Duration::ZERO;
+        // Throttling honours Retry-After, for reads and writes, never sooner than asked.
+        for write in [false, true] {
+            match decide(&p, 1, status(429, Some(2 * S)), write, z, 0.5) {
+                Decision::Retry(w) => assert!(w >= 2 * S && w <= 2 * S + S / 5, "{w:?}"),
+                d => panic!("{d:?}"),
+            }
+            assert!(matches!(
+                decide(&p, 1, status(503, None), write, z, 0.0),
+                Decision::Retry(_)
+            ));
+            assert!(matches!(
+                decide(&p, 1, Outcome::Connect, write, z, 0.0),
+                Decision::Retry(_)
+            ));
+            assert!(matches!(
+                decide(&p, 1, Outcome::Interrupted, write, z, 0.0),
+                Decision::Retry(_)
+            ));
+            for s in [400, 401, 403, 404, 409, 500, 501] {
+                assert_eq!(
+                    decide(&p, 1, status(s, None), write, z, 0.0),
+                    Decision::Stop,
+                    "{s}"
+                );
+            }
+        }
+        assert!(matches!(
+            decide(&p, 1, status(504, None), false, z, 0.0),
+            Decision::Retry(_)
+        ));
+        assert_eq!(
+            decide(&p, 1, status(504, None), true, z, 0.0),
+            Decision::Stop
+        );
+    }
+
+    #[test]
+    fn long_waits_fail_fast_as_throttled() {
+        let p = RetryPolicy::standard().max_retry_after(10 * S);
+        assert_eq!(
+            decide(&p, 1, status(429, Some(11 * S)), false, Duration::ZERO, 0.0),
+            Decision::Throttled
+        );
+        // A wait that fits the cap but not the budget left.
+        let p = p.operation_budget(20 * S);
+        assert_eq!(
+            decide(&p, 1, status(429, Some(5 * S)), false, 18 * S, 0.0),
+            Decision::Throttled
+        );
+        // Out of attempts while still throttled.
+        assert_eq!(
+            decide(&p, 4, status(429, Some(S)), false, Duration::ZERO, 0.0),
+            Decision::Throttled
+        );
+        assert_eq!(
+            decide(&p, 4, status(504, None), false, Duration::ZERO, 0.0),
+            Decision::Stop
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy::standard().backoff(Duration::from_millis(100), 2 * S);
+        assert_eq!(p.backoff_for(1, 1.0), Duration::from_millis(100));
+        assert_eq!(p.backoff_for(3, 1.0), Duration::from_millis(400));
+        assert_eq!(p.backoff_for(3, 0.0), Duration::from_millis(200));
+        assert_eq!(p.backoff_for(30, 1.0), 2 * S);
+        assert_eq!(p.backoff_for(u32::MAX, 1.0), 2 * S);
+        assert_eq!(RetryPolicy::disabled().attempts(), 1);
+    }
+}
