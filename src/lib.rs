@@ -29,6 +29,8 @@
 
 pub mod auth;
 pub mod error;
+#[cfg(feature = "fraud-events")]
+pub mod fraud_events;
 pub mod graph;
 pub mod http;
 pub mod model;
@@ -37,6 +39,8 @@ pub mod query;
 mod source;
 
 pub use error::{Error, InvalidInput, RequestIds, Result};
+#[cfg(feature = "fraud-events")]
+pub use fraud_events::{FraudEventsClient, FraudEventsClientBuilder};
 pub use graph::{GraphClient, GraphClientBuilder};
 pub use model::{
     ActivityLog, AdditionalDetails, AffectedResource, Alert, AlertCategory, AlertId, AlertStatus,
@@ -45,4 +49,4 @@ pub use model::{
 };
 pub use pager::{Continuation, Page, PageStream, Pager};
 pub use query::{AlertQuery, Field, Filter};
-pub use source::StatusUpdate;
+pub use source::{AlertSource, SourceKind, StatusUpdate, UpdateReport, UpdateTarget};

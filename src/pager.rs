@@ -51,6 +51,10 @@ impl Page {
         self.items
     }
 
+    pub(crate) fn into_items_with_ids(self) -> (Vec<Alert>, RequestIds) {
+        (self.items, self.ids)
+    }
+
     /// The total the service reported (`@odata.count`, when the query asked for it).
     pub fn count(&self) -> Option<u64> {
         self.count
@@ -93,6 +97,7 @@ struct Cursorial {
     seen: HashSet<u64>,
     prefetch: bool,
     done: bool,
+    resumable: bool,
 }
 
 impl Cursorial {
@@ -104,6 +109,7 @@ impl Cursorial {
             seen: HashSet::new(),
             prefetch,
             done: false,
+            resumable: true,
         }
     }
 
@@ -149,7 +155,9 @@ impl Cursorial {
             Err(e) => {
                 self.done = true;
                 // Keep the failed page's position so the listing can be resumed.
-                self.next = Some(at);
+                if self.resumable {
+                    self.next = Some(at);
+                }
                 return Poll::Ready(Some(Err(e)));
             }
         };
@@ -219,6 +227,27 @@ impl Pager {
             items: Vec::new().into_iter(),
             current: None,
         }
+    }
+
+    /// A pager that yields `error` on its first poll, having sent nothing (a query the
+    /// source cannot plan).
+    pub(crate) fn failed(error: Error) -> Self {
+        struct Failed(std::sync::Mutex<Option<Error>>);
+        impl PageFetcher for Failed {
+            fn fetch(&self, _: Continuation) -> BoxFuture<'static, Result<Page>> {
+                let e = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+                Box::pin(async move {
+                    Err(e.unwrap_or_else(|| Error::Unsupported("the listing failed".into())))
+                })
+            }
+        }
+        let mut pager = Pager::new(
+            Arc::new(Failed(std::sync::Mutex::new(Some(error)))),
+            Continuation(Cursor::Whole),
+            false,
+        );
+        pager.cursor.resumable = false;
+        pager
     }
 
     /// Turns read-ahead on or off (on by default).

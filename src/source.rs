@@ -1,9 +1,13 @@
-//! What a status change says, independent of the API that carries it.
+//! The [`AlertSource`] trait both clients implement, and the update types it speaks.
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::error::InvalidInput;
-use crate::{AlertStatus, ResolvedReason};
+use crate::error::{Error, InvalidInput, Result};
+use crate::pager::Pager;
+use crate::query::AlertQuery;
+use crate::{Alert, AlertId, AlertStatus, ResolvedReason, SubscriptionId};
 
 /// A status change for an alert.
 ///
@@ -78,4 +82,110 @@ impl StatusUpdate {
         }
         Ok(())
     }
+}
+
+/// Which API a source talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// Microsoft Graph partner security alerts.
+    Graph,
+    /// The legacy Partner Center FraudEvents API.
+    FraudEvents,
+}
+
+/// An alert to update, with its subscription when known (Partner Center updates events per
+/// subscription, so it needs it; Graph does not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateTarget {
+    /// The alert's id.
+    pub id: AlertId,
+    /// The alert's subscription, if known.
+    pub subscription_id: Option<SubscriptionId>,
+}
+
+impl From<AlertId> for UpdateTarget {
+    fn from(id: AlertId) -> Self {
+        UpdateTarget {
+            id,
+            subscription_id: None,
+        }
+    }
+}
+
+impl From<&AlertId> for UpdateTarget {
+    fn from(id: &AlertId) -> Self {
+        UpdateTarget::from(id.clone())
+    }
+}
+
+impl From<&Alert> for UpdateTarget {
+    fn from(a: &Alert) -> Self {
+        UpdateTarget {
+            id: a.id.clone(),
+            subscription_id: a.subscription_id.clone(),
+        }
+    }
+}
+
+/// What happened to each alert of an update: nothing is lost, nothing half-applied silently.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct UpdateReport {
+    /// The alerts updated, with the alert as the service returned it when it did.
+    pub succeeded: Vec<(AlertId, Option<Alert>)>,
+    /// The alerts not updated, each with its error (shared by the alerts of one failed
+    /// request).
+    pub failed: Vec<(AlertId, Arc<Error>)>,
+}
+
+impl UpdateReport {
+    /// Whether every alert was updated.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty()
+    }
+
+    /// The ids updated.
+    pub fn succeeded_ids(&self) -> impl Iterator<Item = &AlertId> {
+        self.succeeded.iter().map(|(id, _)| id)
+    }
+
+    /// The ids not updated.
+    pub fn failed_ids(&self) -> impl Iterator<Item = &AlertId> {
+        self.failed.iter().map(|(id, _)| id)
+    }
+}
+
+/// A source of alerts: the Graph client and the FraudEvents client both implement it, so code
+/// written against `&dyn AlertSource` runs on either (and migrating is a one-line change).
+///
+/// Object safe; implement it for a test double of your own.
+///
+/// ```
+/// use partner_alerts::{AlertQuery, AlertSource, AlertStatus, Filter};
+///
+/// async fn count_active(source: &dyn AlertSource) -> partner_alerts::Result<usize> {
+///     let query = AlertQuery::new().filter(Filter::status().eq(AlertStatus::Active));
+///     Ok(source.list(&query).try_collect().await?.len())
+/// }
+/// ```
+#[async_trait::async_trait]
+pub trait AlertSource: Send + Sync + std::fmt::Debug {
+    /// Which API this is.
+    fn kind(&self) -> SourceKind;
+
+    /// Lists the alerts matching `query`, lazily. A query the source cannot serve is an
+    /// [`Error::Unsupported`] on the first poll, before anything is sent.
+    fn list(&self, query: &AlertQuery) -> Pager;
+
+    /// Reads one alert.
+    async fn get(&self, id: &AlertId) -> Result<Alert>;
+
+    /// Sets the status of each target, reporting per alert. Fails as a whole only when
+    /// nothing was attempted (invalid input).
+    async fn update_status(
+        &self,
+        targets: &[UpdateTarget],
+        update: &StatusUpdate,
+    ) -> Result<UpdateReport>;
 }

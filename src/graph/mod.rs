@@ -15,7 +15,11 @@ use crate::http::{
 };
 use crate::pager::{Continuation, Cursor, Page, PageFetcher, Pager};
 use crate::query::AlertQuery;
+use crate::source::{AlertSource, SourceKind, UpdateReport, UpdateTarget};
 use crate::{Alert, AlertId, StatusUpdate};
+
+/// How many PATCHes an update of many alerts keeps in flight.
+const UPDATE_CONCURRENCY: usize = 8;
 
 /// Graph's global beta endpoint, the default base URL.
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/beta";
@@ -307,5 +311,53 @@ impl GraphClient {
             return Ok(None);
         }
         response.json(Api::Graph).map(Some)
+    }
+}
+
+#[async_trait::async_trait]
+impl AlertSource for GraphClient {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Graph
+    }
+
+    fn list(&self, query: &AlertQuery) -> Pager {
+        GraphClient::list(self, query)
+    }
+
+    async fn get(&self, id: &AlertId) -> Result<Alert> {
+        GraphClient::get(self, id).await
+    }
+
+    /// One PATCH per alert, eight at a time, each with its own retries.
+    async fn update_status(
+        &self,
+        targets: &[UpdateTarget],
+        update: &StatusUpdate,
+    ) -> Result<UpdateReport> {
+        use futures::StreamExt;
+        update.validate()?;
+        // Owned futures: borrowed ones trip the Send check of async_trait's boxed future.
+        let calls: Vec<_> = targets
+            .iter()
+            .map(|t| {
+                let (client, id, update) = (self.clone(), t.id.clone(), update.clone());
+                async move {
+                    let r = GraphClient::update_status(&client, &id, &update).await;
+                    (id, r)
+                }
+            })
+            .collect();
+        let results: Vec<(AlertId, Result<Option<Alert>>)> = futures::stream::iter(calls)
+            .buffered(UPDATE_CONCURRENCY)
+            .collect()
+            .await;
+        let mut report = UpdateReport::default();
+        for (id, r) in results {
+            match r {
+                Ok(a) => report.succeeded.push((id, a)),
+                Err(e) => report.failed.push((id, Arc::new(e))),
+            }
+        }
+        Ok(report)
     }
 }

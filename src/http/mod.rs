@@ -164,6 +164,28 @@ pub(crate) fn join(base: &Url, segments: &[&str]) -> Url {
     url
 }
 
+/// Renders query parameters, each value percent-encoded: everything but unreserved
+/// characters and the OData punctuation Graph expects verbatim (`$`, `,`, `:`, `(`, `)`), so
+/// spaces travel as `%20` and quotes as `%27`.
+pub(crate) fn encode_pairs(pairs: &[(&str, String)]) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const SET: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'$')
+        .remove(b',')
+        .remove(b':')
+        .remove(b'(')
+        .remove(b')');
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, SET)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Settings shared by the client builders.
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {

@@ -11,6 +11,7 @@ use serde_json::Value;
 /// Every key and every JSON value is kept, in the order read. Lookups ignore ASCII case,
 /// since Graph sends `VM_IP` where Partner Center sends `vM_IP`. Typed accessors cover the
 /// keys the documentation shows, including the values that arrive as JSON inside a string.
+/// Equality, like a JSON object's, ignores the order of the keys.
 ///
 /// ```
 /// use partner_alerts::AdditionalDetails;
@@ -26,9 +27,22 @@ use serde_json::Value;
 /// assert_eq!(details.get_str("VM_ip").map(|s| s.contains("13.89")), Some(true));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AdditionalDetails {
     entries: Vec<(String, Value)>,
+}
+
+impl PartialEq for AdditionalDetails {
+    /// The same keys (exact spelling) with equal values, in any order: a JSON object's order
+    /// is not data, and is lost through `serde_json::Value`.
+    fn eq(&self, other: &Self) -> bool {
+        fn sorted(d: &AdditionalDetails) -> Vec<&(String, Value)> {
+            let mut v: Vec<_> = d.entries.iter().collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        }
+        self.entries.len() == other.entries.len() && sorted(self) == sorted(other)
+    }
 }
 
 impl AdditionalDetails {

@@ -197,6 +197,14 @@ impl fmt::Display for Literal {
 }
 
 impl Literal {
+    /// The string, for a string literal.
+    pub fn as_string(&self) -> Option<&str> {
+        match self {
+            Literal::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Compares two literals of the same kind; strings ignore ASCII case (enum values, ids
     /// and alert types all compare that way).
     fn compare(&self, other: &Literal) -> Option<std::cmp::Ordering> {
@@ -450,6 +458,20 @@ impl Filter {
             }
         }
         raw(&self.0)
+    }
+
+    /// The value of a top-level `field eq value` term (one joined by `and` to the rest), if
+    /// any: what a source with simple query parameters can ask its server for.
+    pub(crate) fn required_eq(&self, field: Field) -> Option<&Literal> {
+        fn find(e: &Expr, field: Field) -> Option<&Literal> {
+            match e {
+                Expr::Cmp(f, Op::Eq, lit) if *f == field => Some(lit),
+                Expr::In(f, lits) if *f == field && lits.len() == 1 => lits.first(),
+                Expr::And(a, b) => find(a, field).or_else(|| find(b, field)),
+                _ => None,
+            }
+        }
+        find(&self.0, field)
     }
 
     /// Evaluates the filter against an alert, as the service would: strings, enum values and

@@ -128,30 +128,47 @@ impl AlertQuery {
             url.set_query(None);
             return;
         }
-        let query = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode_query_value(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        url.set_query(Some(&query));
+        url.set_query(Some(&crate::http::encode_pairs(&pairs)));
     }
 }
 
-/// Percent-encodes a query value: everything but unreserved characters and the OData
-/// punctuation Graph expects verbatim (`$`, `,`, `:`, `(`, `)`).
-pub(crate) fn encode_query_value(value: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SET: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~')
-        .remove(b'$')
-        .remove(b',')
-        .remove(b':')
-        .remove(b'(')
-        .remove(b')');
-    utf8_percent_encode(value, SET).to_string()
+/// Keeps only the selected properties of an alert (and its id), for sources that cannot
+/// select server-side.
+pub(crate) fn apply_select(alert: &mut crate::Alert, fields: &[Field]) {
+    if fields.is_empty() {
+        return;
+    }
+    let keep = |f: Field| fields.contains(&f);
+    let a = alert;
+    macro_rules! clear {
+        ($($field:ident => $name:ident),* $(,)?) => {$(
+            if !keep(Field::$name) {
+                a.$field = None;
+            }
+        )*};
+    }
+    clear!(
+        display_name => DisplayName,
+        description => Description,
+        alert_type => AlertType,
+        status => Status,
+        severity => Severity,
+        confidence_level => ConfidenceLevel,
+        customer_tenant_id => CustomerTenantId,
+        subscription_id => SubscriptionId,
+        value_added_reseller_tenant_id => ValueAddedResellerTenantId,
+        catalog_offer_id => CatalogOfferId,
+        detected_date_time => DetectedDateTime,
+        first_observed_date_time => FirstObservedDateTime,
+        last_observed_date_time => LastObservedDateTime,
+        resolved_reason => ResolvedReason,
+        resolved_on_date_time => ResolvedOnDateTime,
+        resolved_by => ResolvedBy,
+        is_test => IsTest,
+        affected_resources => AffectedResources,
+        activity_logs => ActivityLogs,
+        additional_details => AdditionalDetails,
+    );
 }
 
 #[cfg(test)]

@@ -1,0 +1,615 @@
+//! The legacy Partner Center FraudEvents client (`/v1/fraudEvents`).
+//!
+//! Microsoft announced the API's deprecation for late 2024 without a shut-off date and asks
+//! partners to move to Graph; this client keeps existing integrations running behind the
+//! same [`AlertSource`] trait, so the move is a one-line change. It is behind the
+//! `fraud-events` cargo feature (on by default).
+//!
+//! What Partner Center cannot do, and what the client does instead:
+//!
+//! | Asked for | Partner Center | The client |
+//! |---|---|---|
+//! | `status eq`, `subscriptionId eq`, `alertType eq` joined by `and` | `EventStatus`, `SubscriptionId`, `EventType` (new model) | sends them |
+//! | any other filter term (`severity`, dates, `or`, `not`, `in`) | no `$filter` | evaluates it on each event |
+//! | a raw filter | | [`Error::Unsupported`] before sending |
+//! | `$select` | | drops the other properties |
+//! | `$count` | no total | pages carry no count |
+//! | get by id | no endpoint | lists the event's subscription (taken from the `<subscriptionId>_<id>` event id) and picks the event: one listing of that subscription per call |
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+use url::Url;
+
+use crate::auth::{Scope, TokenCache, TokenProvider};
+use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError};
+use crate::http::{
+    AsyncSleep, Request, RetryPolicy, Settings, Timeouts, Transport, encode_pairs, join,
+    validate_base_url,
+};
+use crate::pager::{Continuation, Cursor, Page, PageFetcher, Pager};
+use crate::query::{AlertQuery, Field, Filter, apply_select};
+use crate::source::{AlertSource, SourceKind, UpdateReport, UpdateTarget};
+use crate::{Alert, AlertId, AlertStatus, AlertType, FraudEvent, StatusUpdate, SubscriptionId};
+
+/// Partner Center's global endpoint, the default base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.partnercenter.microsoft.com";
+
+/// Events per page in the new model (Partner Center documents no default or maximum).
+pub const DEFAULT_PAGE_SIZE: u32 = 500;
+
+/// The most pages one listing reads before failing: a guard against a server that never
+/// ends.
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
+
+/// A client for the Partner Center FraudEvents API.
+///
+/// Cheap to clone and `Send + Sync`. Partner Center accepts App+User tokens only: use a
+/// [`RefreshTokenCredential`](crate::auth::RefreshTokenCredential).
+///
+/// ```no_run
+/// # async fn run() -> partner_alerts::Result<()> {
+/// use partner_alerts::{AlertQuery, AlertSource, FraudEventsClient};
+/// use partner_alerts::auth::RefreshTokenCredential;
+///
+/// let client = FraudEventsClient::builder()
+///     .credential(RefreshTokenCredential::from_env()?)
+///     .build()?;
+/// let alerts = AlertSource::list(&client, &AlertQuery::new()).try_collect().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct FraudEventsClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    events: Url,
+    new_model: bool,
+    page_size: Option<u32>,
+    max_pages: u32,
+    prefetch: bool,
+}
+
+impl fmt::Debug for FraudEventsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FraudEventsClient")
+            .field("transport", &self.inner.transport)
+            .field("new_model", &self.inner.new_model)
+            .field("page_size", &self.inner.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`FraudEventsClient`].
+pub struct FraudEventsClientBuilder {
+    base_url: String,
+    credential: Option<Arc<dyn TokenProvider>>,
+    scope: Scope,
+    settings: Settings,
+    new_model: bool,
+    page_size: Option<u32>,
+    max_pages: u32,
+    prefetch: bool,
+}
+
+impl fmt::Debug for FraudEventsClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FraudEventsClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("credential", &self.credential)
+            .field("new_model", &self.new_model)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FraudEventsClientBuilder {
+    /// The token provider (the client caches its tokens).
+    pub fn credential(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.credential = Some(Arc::new(provider));
+        self
+    }
+
+    /// A shared token provider.
+    pub fn credential_arc(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.credential = Some(provider);
+        self
+    }
+
+    /// The base URL (default [`DEFAULT_BASE_URL`]); `http://` only on loopback.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The token scope (default `https://api.partnercenter.microsoft.com/.default`).
+    pub fn scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// Whether to ask for the extended event shape with `X-NewEventsModel: true` (default
+    /// on). Off, events come in the legacy shape, in one array, without paging.
+    pub fn new_events_model(mut self, on: bool) -> Self {
+        self.new_model = on;
+        self
+    }
+
+    /// Events per page in the new model (default [`DEFAULT_PAGE_SIZE`]); `None` asks for
+    /// everything in one answer.
+    pub fn page_size(mut self, size: Option<u32>) -> Self {
+        self.page_size = size.filter(|n| *n > 0);
+        self
+    }
+
+    /// The most pages one listing reads (default [`DEFAULT_MAX_PAGES`]).
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry = policy;
+        self
+    }
+
+    /// The timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.settings.timeouts = timeouts;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 64 MiB).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.settings.max_body_bytes = bytes;
+        self
+    }
+
+    /// A `reqwest::Client` of your own; configure it not to follow redirects.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.settings.http = Some(client);
+        self
+    }
+
+    /// How to wait between retries.
+    pub fn sleep(mut self, sleep: Arc<dyn AsyncSleep>) -> Self {
+        self.settings.sleep = sleep;
+        self
+    }
+
+    /// Whether listings read one page ahead (default on).
+    pub fn prefetch(mut self, on: bool) -> Self {
+        self.prefetch = on;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when no credential was given or the base URL is not `https://`
+    /// (or `http://` on loopback).
+    pub fn build(self) -> Result<FraudEventsClient> {
+        let base = validate_base_url("base url", &self.base_url)?;
+        let credential = self.credential.ok_or_else(|| {
+            InvalidInput::new(
+                "credential",
+                "is required (RefreshTokenCredential, StaticToken, ...)",
+            )
+        })?;
+        let mut headers: Vec<(&'static str, &'static str)> = vec![("ms-contract-version", "v1")];
+        if self.new_model {
+            headers.push(("x-neweventsmodel", "true"));
+        }
+        let events = join(&base, &["v1", "fraudEvents"]);
+        let transport = Transport::new(
+            Api::PartnerCenter,
+            base,
+            TokenCache::new(credential, self.scope),
+            self.settings,
+            &headers,
+        )?;
+        Ok(FraudEventsClient {
+            inner: Arc::new(Inner {
+                transport,
+                events,
+                new_model: self.new_model,
+                page_size: if self.new_model { self.page_size } else { None },
+                max_pages: self.max_pages,
+                prefetch: self.prefetch,
+            }),
+        })
+    }
+}
+
+/// How a query is served: the parameters Partner Center evaluates, and what the client
+/// evaluates on each event.
+struct Plan {
+    params: Vec<(&'static str, String)>,
+    filter: Option<Filter>,
+    select: Vec<Field>,
+}
+
+struct Pages {
+    inner: Arc<Inner>,
+    plan: Plan,
+}
+
+impl PageFetcher for Pages {
+    fn fetch(&self, at: Continuation) -> BoxFuture<'static, Result<Page>> {
+        let inner = self.inner.clone();
+        let mut url = inner.events.clone();
+        let mut params = self.plan.params.clone();
+        let paging = match at.0 {
+            Cursor::PageNumber { number, size } => {
+                if number > inner.max_pages {
+                    return Box::pin(async move {
+                        Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
+                            format!(
+                                "the listing passed {} pages of {size}; stopping (raise max_pages if that is real)",
+                                inner.max_pages
+                            ),
+                            None,
+                        ))))
+                    });
+                }
+                params.push(("PageSize", size.to_string()));
+                params.push(("PageNumber", number.to_string()));
+                Some((number, size))
+            }
+            _ => None,
+        };
+        let query = encode_pairs(&params);
+        url.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
+        let filter = self.plan.filter.clone();
+        let select = self.plan.select.clone();
+        Box::pin(async move {
+            let response = inner.transport.send(Request::get(url, "list")).await?;
+            let events: Vec<FraudEvent> = response.json(Api::PartnerCenter)?;
+            // A short or empty page is the last (Partner Center sends no total or link).
+            let next = paging.and_then(|(number, size)| {
+                (events.len() as u64 >= u64::from(size)).then_some(Continuation(
+                    Cursor::PageNumber {
+                        number: number + 1,
+                        size,
+                    },
+                ))
+            });
+            let items = events
+                .into_iter()
+                .map(Alert::from)
+                .filter(|a| filter.as_ref().is_none_or(|f| f.matches(a) == Some(true)))
+                .map(|mut a| {
+                    apply_select(&mut a, &select);
+                    a
+                })
+                .collect();
+            Ok(Page {
+                items,
+                count: None,
+                ids: response.ids,
+                next,
+            })
+        })
+    }
+}
+
+/// Partner Center's spelling of an alert type: the known types Pascal-cased, others as given.
+fn event_type(t: &AlertType) -> String {
+    let t = t.canonical();
+    let s = t.as_str();
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) if t.is_known() => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        _ => s.to_owned(),
+    }
+}
+
+/// The subscription an event id names (`<subscriptionId>_<id>`, as observed).
+fn subscription_of(id: &AlertId) -> Option<SubscriptionId> {
+    let (sub, rest) = id.as_str().split_once('_')?;
+    (!rest.is_empty())
+        .then(|| SubscriptionId::new(sub).ok())
+        .flatten()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StatusBody<'a> {
+    event_ids: Vec<&'a str>,
+    event_status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved_reason: Option<&'a str>,
+}
+
+impl FraudEventsClient {
+    /// A builder with the defaults: Partner Center's global endpoint, the new events model,
+    /// pages of [`DEFAULT_PAGE_SIZE`].
+    pub fn builder() -> FraudEventsClientBuilder {
+        FraudEventsClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            credential: None,
+            scope: Scope::PARTNER_CENTER,
+            settings: Settings::default(),
+            new_model: true,
+            page_size: Some(DEFAULT_PAGE_SIZE),
+            max_pages: DEFAULT_MAX_PAGES,
+            prefetch: true,
+        }
+    }
+
+    /// The base URL (and the only origin its token is sent to).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.transport.base
+    }
+
+    fn plan(&self, query: &AlertQuery) -> Result<Plan> {
+        let mut params = Vec::new();
+        let filter = query.filter_expr();
+        if let Some(f) = filter {
+            if f.has_raw() {
+                return Err(Error::Unsupported(format!(
+                    "Partner Center has no $filter, and a raw filter cannot be evaluated by the client: {f}"
+                )));
+            }
+            if let Some(s) = f.required_eq(Field::Status).and_then(|l| l.as_string()) {
+                params.push((
+                    "EventStatus",
+                    AlertStatus::parse(s).as_partner_center_str().to_owned(),
+                ));
+            }
+            if let Some(s) = f
+                .required_eq(Field::SubscriptionId)
+                .and_then(|l| l.as_string())
+            {
+                params.push(("SubscriptionId", SubscriptionId::new(s)?.to_string()));
+            }
+            if self.inner.new_model
+                && let Some(t) = f.required_eq(Field::AlertType).and_then(|l| l.as_string())
+            {
+                params.push(("EventType", event_type(&AlertType::new(t))));
+            }
+        }
+        Ok(Plan {
+            params,
+            filter: filter.cloned(),
+            select: query.selected().to_vec(),
+        })
+    }
+
+    /// Lists the alerts matching `query` as [`Alert`]s (converted from fraud events; see the
+    /// module docs for what is evaluated where).
+    pub fn list(&self, query: &AlertQuery) -> Pager {
+        let plan = match self.plan(query) {
+            Ok(p) => p,
+            Err(e) => return Pager::failed(e),
+        };
+        let start = match self.inner.page_size {
+            Some(size) => Cursor::PageNumber {
+                number: 1,
+                size: query.page_size().unwrap_or(size).max(1),
+            },
+            None => Cursor::Whole,
+        };
+        Pager::new(
+            Arc::new(Pages {
+                inner: self.inner.clone(),
+                plan,
+            }),
+            Continuation(start),
+            self.inner.prefetch,
+        )
+    }
+
+    /// Reads one alert by its event id. Partner Center has no such endpoint: this lists the
+    /// events of the subscription named in the id (`<subscriptionId>_<id>`), or every event
+    /// when the id names none, and picks the one asked for.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when no event has the id.
+    pub async fn get(&self, id: &AlertId) -> Result<Alert> {
+        let mut query = AlertQuery::new();
+        if let Some(sub) = subscription_of(id) {
+            query = query.filter(Filter::subscription_id().eq(sub));
+        }
+        let mut pages = self.list(&query).pages();
+        let mut last_ids = None;
+        while let Some(page) = pages.try_next().await? {
+            let mut items = page.into_items_with_ids();
+            if let Some(i) = items.0.iter().position(|a| a.id == *id) {
+                return Ok(items.0.swap_remove(i));
+            }
+            last_ids = Some(items.1);
+        }
+        Err(Error::NotFound(Box::new(ServiceError {
+            api: Api::PartnerCenter,
+            status: 404,
+            code: None,
+            message: Some(format!("no fraud event has the id {id}")),
+            missing_permission: None,
+            retry_after: None,
+            ids: last_ids.unwrap_or_else(|| RequestIds::new(uuid::Uuid::nil())),
+            attempts: 1,
+        })))
+    }
+
+    /// Sets the status of these events of one subscription (one POST), returning the events
+    /// as the service sent them back.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`], with nothing sent, when `event_ids` is empty: an empty list
+    /// means "every event of the subscription" to Partner Center, so that takes its own call,
+    /// [`FraudEventsClient::update_all_events_of_subscription`].
+    pub async fn update_events(
+        &self,
+        subscription: &SubscriptionId,
+        event_ids: &[AlertId],
+        update: &StatusUpdate,
+    ) -> Result<Vec<FraudEvent>> {
+        if event_ids.is_empty() {
+            return Err(InvalidInput::new(
+                "event ids",
+                "is empty; to update every event of the subscription, call update_all_events_of_subscription",
+            )
+            .into());
+        }
+        self.post_status(subscription, event_ids, update).await
+    }
+
+    /// Sets the status of every fraud event of a subscription (an empty `EventIds`, sent
+    /// deliberately).
+    pub async fn update_all_events_of_subscription(
+        &self,
+        subscription: &SubscriptionId,
+        update: &StatusUpdate,
+    ) -> Result<Vec<FraudEvent>> {
+        self.post_status(subscription, &[], update).await
+    }
+
+    async fn post_status(
+        &self,
+        subscription: &SubscriptionId,
+        event_ids: &[AlertId],
+        update: &StatusUpdate,
+    ) -> Result<Vec<FraudEvent>> {
+        update.validate()?;
+        let body = StatusBody {
+            event_ids: event_ids.iter().map(AlertId::as_str).collect(),
+            event_status: update.status().as_partner_center_str(),
+            resolved_reason: update.reason().map(|r| r.as_partner_center_str()),
+        };
+        let body =
+            serde_json::to_vec(&body).map_err(|e| InvalidInput::new("update", e.to_string()))?;
+        let url = join(
+            &self.inner.transport.base,
+            &[
+                "v1",
+                "fraudEvents",
+                "subscription",
+                subscription.as_str(),
+                "status",
+            ],
+        );
+        let response = self
+            .inner
+            .transport
+            .send(Request {
+                method: reqwest::Method::POST,
+                url,
+                body: Some(body),
+                operation: "update",
+            })
+            .await?;
+        if response.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Vec::new());
+        }
+        response.json(Api::PartnerCenter)
+    }
+}
+
+#[async_trait::async_trait]
+impl AlertSource for FraudEventsClient {
+    fn kind(&self) -> SourceKind {
+        SourceKind::FraudEvents
+    }
+
+    fn list(&self, query: &AlertQuery) -> Pager {
+        FraudEventsClient::list(self, query)
+    }
+
+    async fn get(&self, id: &AlertId) -> Result<Alert> {
+        FraudEventsClient::get(self, id).await
+    }
+
+    /// One POST per subscription. An alert whose subscription is neither given nor named in
+    /// its id fails alone; an alert the service does not return as updated fails alone.
+    async fn update_status(
+        &self,
+        targets: &[UpdateTarget],
+        update: &StatusUpdate,
+    ) -> Result<UpdateReport> {
+        update.validate()?;
+        let mut report = UpdateReport::default();
+        let mut groups: BTreeMap<SubscriptionId, Vec<AlertId>> = BTreeMap::new();
+        for t in targets {
+            match t.subscription_id.clone().or_else(|| subscription_of(&t.id)) {
+                Some(sub) => groups.entry(sub).or_default().push(t.id.clone()),
+                None => report.failed.push((
+                    t.id.clone(),
+                    Arc::new(
+                        InvalidInput::new(
+                            "subscription id",
+                            format!(
+                                "is unknown for event {}; pass the alert (with its subscriptionId) as the target",
+                                t.id
+                            ),
+                        )
+                        .into(),
+                    ),
+                )),
+            }
+        }
+        for (sub, ids) in groups {
+            match self.post_status(&sub, &ids, update).await {
+                Ok(events) => {
+                    let mut returned: BTreeMap<AlertId, FraudEvent> = events
+                        .into_iter()
+                        .map(|e| (e.event_id.clone(), e))
+                        .collect();
+                    for id in ids {
+                        match returned.remove(&id) {
+                            Some(e) => report.succeeded.push((id, Some(Alert::from(e)))),
+                            None => report.failed.push((
+                                id.clone(),
+                                Arc::new(Error::InvalidResponse(Box::new(InvalidResponse::new(
+                                    format!("Partner Center did not return event {id} as updated"),
+                                    None,
+                                )))),
+                            )),
+                        }
+                    }
+                }
+                Err(e) => {
+                    let e = Arc::new(e);
+                    report
+                        .failed
+                        .extend(ids.into_iter().map(|id| (id, e.clone())));
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_in_partner_center_spelling() {
+        assert_eq!(
+            event_type(&AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS),
+            "NetworkConnectionsToCryptoMiningPools"
+        );
+        assert_eq!(event_type(&AlertType::new("cryptomining")), "CryptoMining");
+        assert_eq!(event_type(&AlertType::new("brandNew")), "brandNew");
+    }
+
+    #[test]
+    fn subscriptions_named_in_event_ids() {
+        let id = AlertId::new(
+            "2a7064fb-1e33-4007-974e-352cb3f2c805_2edeb5b1-766f-4209-9271-3ddf27755afa",
+        )
+        .unwrap();
+        assert_eq!(
+            subscription_of(&id).unwrap().as_str(),
+            "2a7064fb-1e33-4007-974e-352cb3f2c805"
+        );
+        assert!(subscription_of(&AlertId::new("d8b202fc-a216").unwrap()).is_none());
+        assert!(subscription_of(&AlertId::new("abc_").unwrap()).is_none());
+    }
+}
