@@ -1,0 +1,187 @@
+//! Listing 50,000 alerts end to end over loopback: the crate's `GraphClient::list` against a
+//! hand-written baseline in the same run (reqwest, `serde_json::from_slice` into minimal
+//! structs, following `@odata.nextLink`), plus the pages form and the FraudEvents listing.
+//!
+//! `cargo bench --bench list`; the summary at the end prints alerts/s and the ratio of each
+//! form to the baseline.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use partner_alerts::auth::StaticToken;
+use partner_alerts::{AlertQuery, FraudEventsClient, GraphClient};
+use serde::Deserialize;
+
+const ALERTS: u64 = 50_000;
+const PAGE: u64 = 500;
+
+/// What a hand-written loop would decode: a few fields, strings owned.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct MiniAlert {
+    id: String,
+    status: Option<String>,
+    severity: Option<String>,
+    #[serde(rename = "alertType")]
+    alert_type: Option<String>,
+    #[serde(rename = "subscriptionId")]
+    subscription_id: Option<String>,
+    #[serde(rename = "detectedDateTime")]
+    detected: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MiniPage {
+    value: Vec<MiniAlert>,
+    #[serde(rename = "@odata.nextLink")]
+    next: Option<String>,
+}
+
+async fn baseline(http: &reqwest::Client, first: &str) -> u64 {
+    let mut n = 0;
+    let mut url = Some(first.to_owned());
+    while let Some(u) = url {
+        let bytes = http
+            .get(&u)
+            .bearer_auth("bench-token")
+            .header("client-request-id", uuid::Uuid::new_v4().to_string())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let page: MiniPage = serde_json::from_slice(&bytes).unwrap();
+        n += page.value.len() as u64;
+        url = page.next;
+    }
+    n
+}
+
+async fn crate_items(client: &GraphClient) -> u64 {
+    let mut pager = client.list(&AlertQuery::new());
+    let mut n = 0;
+    while pager.try_next().await.unwrap().is_some() {
+        n += 1;
+    }
+    n
+}
+
+async fn crate_pages(client: &GraphClient) -> u64 {
+    let mut pages = client.list(&AlertQuery::new()).pages();
+    let mut n = 0;
+    while let Some(p) = pages.try_next().await.unwrap() {
+        n += p.items().len() as u64;
+    }
+    n
+}
+
+async fn fraud_events(client: &FraudEventsClient) -> u64 {
+    let mut pager = client.list(&AlertQuery::new());
+    let mut n = 0;
+    while pager.try_next().await.unwrap().is_some() {
+        n += 1;
+    }
+    n
+}
+
+fn list(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let graph_server = rt.block_on(support::graph_server(ALERTS, PAGE));
+    let pc_server = rt.block_on(support::fraud_events_server(ALERTS, PAGE));
+    let first = format!("{}/security/partner/securityAlerts", graph_server.base_url);
+    let http = reqwest::Client::new();
+    let graph = |prefetch| {
+        GraphClient::builder()
+            .base_url(graph_server.base_url.as_str())
+            .credential(StaticToken::new("bench-token"))
+            .prefetch(prefetch)
+            .build()
+            .unwrap()
+    };
+    let (graph_prefetch, graph_plain) = (graph(true), graph(false));
+    let pc = FraudEventsClient::builder()
+        .base_url(pc_server.base_url.as_str())
+        .credential(StaticToken::new("bench-token"))
+        .page_size(Some(PAGE as u32))
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(baseline(&http, &first)), ALERTS);
+    assert_eq!(rt.block_on(crate_items(&graph_prefetch)), ALERTS);
+    assert_eq!(rt.block_on(fraud_events(&pc)), ALERTS);
+
+    let mut group = c.benchmark_group("list_50k");
+    group.throughput(Throughput::Elements(ALERTS));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("baseline_reqwest_from_slice", |b| {
+        b.iter(|| rt.block_on(baseline(&http, &first)))
+    });
+    group.bench_function("graph_list", |b| {
+        b.iter(|| rt.block_on(crate_items(&graph_prefetch)))
+    });
+    group.bench_function("graph_list_no_prefetch", |b| {
+        b.iter(|| rt.block_on(crate_items(&graph_plain)))
+    });
+    group.bench_function("graph_pages", |b| {
+        b.iter(|| rt.block_on(crate_pages(&graph_prefetch)))
+    });
+    group.bench_function("fraud_events_list", |b| {
+        b.iter(|| rt.block_on(fraud_events(&pc)))
+    });
+    group.finish();
+
+    // The ratios criterion does not print: median of 5 runs each, in the same process.
+    let median = |f: &dyn Fn() -> u64| {
+        let mut t: Vec<Duration> = (0..5)
+            .map(|_| {
+                let s = Instant::now();
+                assert_eq!(f(), ALERTS);
+                s.elapsed()
+            })
+            .collect();
+        t.sort();
+        t[2]
+    };
+    let base = median(&|| rt.block_on(baseline(&http, &first)));
+    let rows: [(&str, Duration); 5] = [
+        ("baseline_reqwest_from_slice", base),
+        (
+            "graph_list",
+            median(&|| rt.block_on(crate_items(&graph_prefetch))),
+        ),
+        (
+            "graph_list_no_prefetch",
+            median(&|| rt.block_on(crate_items(&graph_plain))),
+        ),
+        (
+            "graph_pages",
+            median(&|| rt.block_on(crate_pages(&graph_prefetch))),
+        ),
+        (
+            "fraud_events_list",
+            median(&|| rt.block_on(fraud_events(&pc))),
+        ),
+    ];
+    eprintln!(
+        "\n{:<30} {:>12} {:>14} {:>10}",
+        "form", "median", "alerts/s", "vs base"
+    );
+    for (name, t) in rows {
+        eprintln!(
+            "{name:<30} {:>10.1}ms {:>14.0} {:>9.2}x",
+            t.as_secs_f64() * 1e3,
+            ALERTS as f64 / t.as_secs_f64(),
+            t.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+}
+
+criterion_group!(benches, list);
+criterion_main!(benches);

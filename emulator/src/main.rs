@@ -1,0 +1,154 @@
+//! `partner-alerts-emulator`: runs the emulator until Ctrl-C.
+//!
+//! Prints the Graph base URL and then the Partner Center base URL on standard output, one per
+//! line, so scripts can read them; everything else goes to standard error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use partner_alerts_emulator::{Emulator, FaultKind, FaultSettings};
+
+/// A local emulator of the Microsoft Graph partner security alerts API and the Partner Center
+/// FraudEvents API, on 127.0.0.1.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+
+    /// How many alerts to generate (ignored when the state file exists).
+    #[arg(long, default_value_t = partner_alerts_emulator::DEFAULT_ALERTS)]
+    alerts: usize,
+
+    /// The seed of the generated data and of the fault draws.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+
+    /// Keep the state in this JSON file: loaded if it exists, rewritten after every change.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+
+    /// The most alerts a Graph page holds.
+    #[arg(long, value_name = "N", default_value_t = partner_alerts_emulator::DEFAULT_PAGE_SIZE)]
+    page_size: usize,
+
+    /// Raise a fresh alert every this many seconds (fractions allowed).
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+    new_alert_every: Option<Duration>,
+
+    /// Fix the clock at this RFC 3339 instant (default: the system clock).
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<DateTime<Utc>>,
+
+    /// The share of requests that fault, from 0 to 1.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    fault_rate: f64,
+
+    /// The faults drawn from: throttle (429), 500, 503, drop, truncate.
+    #[arg(
+        long,
+        value_name = "KINDS",
+        value_delimiter = ',',
+        default_value = "throttle,500,503"
+    )]
+    faults: Vec<FaultKind>,
+
+    /// The Retry-After of 429 and 503 answers, in seconds (fractions allowed, e.g. 0.2).
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = seconds)]
+    retry_after: Duration,
+
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+
+    /// The seed of the fault draws (default: --seed).
+    #[arg(long)]
+    fault_seed: Option<u64>,
+}
+
+fn seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    Duration::try_from_secs_f64(v).map_err(|_| format!("'{s}' is not a valid duration"))
+}
+
+fn positive_seconds(s: &str) -> Result<Duration, String> {
+    let d = seconds(s)?;
+    if d.is_zero() {
+        return Err("the interval must be more than 0 seconds".to_owned());
+    }
+    Ok(d)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut faults = FaultSettings::new()
+        .rate(args.fault_rate)
+        .kinds(args.faults.iter().copied())
+        .retry_after(args.retry_after)
+        .latency(Duration::from_millis(args.latency_ms));
+    if let Some(seed) = args.fault_seed {
+        faults = faults.seed(seed);
+    }
+    let mut builder = Emulator::builder()
+        .port(args.port)
+        .alerts(args.alerts)
+        .seed(args.seed)
+        .page_size(args.page_size)
+        .faults(faults);
+    if let Some(path) = &args.state {
+        builder = builder.state_file(path);
+    }
+    if let Some(now) = args.now {
+        builder = builder.now(now);
+    }
+    let emulator = match builder.start().await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("partner-alerts-emulator: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", emulator.graph_base_url());
+    println!("{}", emulator.partner_center_base_url());
+    eprintln!(
+        "partner-alerts-emulator: {} alerts; Graph at {}, Partner Center at {}; \
+         send any bearer token; Ctrl-C stops",
+        emulator.alert_count(),
+        emulator.graph_base_url(),
+        emulator.partner_center_base_url()
+    );
+
+    let raising = async {
+        match args.new_alert_every {
+            Some(every) => {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let alert = emulator.raise_alert();
+                    eprintln!("partner-alerts-emulator: raised alert {}", alert.id);
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = raising => {}
+        r = tokio::signal::ctrl_c() => {
+            if let Err(e) = r {
+                eprintln!("partner-alerts-emulator: cannot listen for Ctrl-C: {e}");
+            }
+        }
+    }
+    eprintln!("partner-alerts-emulator: stopping");
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}

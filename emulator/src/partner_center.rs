@@ -1,0 +1,435 @@
+//! The Partner Center side: `GET /v1/fraudEvents` and
+//! `POST /v1/fraudEvents/subscription/{subscriptionId}/status`, serving the same alerts as
+//! the Graph side through a [`FraudEvent`] view of each.
+
+use axum::http::header::ALLOW;
+use axum::http::{Method, StatusCode};
+use chrono::{DateTime, Utc};
+use partner_alerts::{
+    AdditionalDetails, Alert, AlertId, AlertStatus, AlertType, FraudEvent, ResolvedReason, Severity,
+};
+use serde_json::Value;
+
+use crate::EMULATOR_UPN;
+use crate::generate::{Partner, service_name};
+use crate::server::{Reply, Shared, decode, parse_query, pc_error};
+use crate::state::{Record, change_status};
+
+/// What a Partner Center request carries besides its method, path and body.
+#[derive(Clone, Debug)]
+pub(crate) struct Ctx {
+    /// Whether `X-NewEventsModel: true` was sent.
+    pub new_model: bool,
+    pub now: DateTime<Utc>,
+}
+
+fn invalid(description: &str) -> Reply {
+    pc_error(StatusCode::BAD_REQUEST, 800002, description)
+}
+
+/// Routes one Partner Center request (`path` is relative to the Partner Center base URL).
+pub(crate) fn dispatch(
+    shared: &Shared,
+    ctx: &Ctx,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Reply {
+    let segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| decode(s, false))
+        .collect();
+    let is = |i: usize, name: &str| segs.get(i).is_some_and(|s| s.eq_ignore_ascii_case(name));
+    let not_allowed = |allow: &str| {
+        pc_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            800002,
+            &format!("The HTTP method '{method}' is not supported on this resource."),
+        )
+        .with_header(ALLOW, allow)
+    };
+    if is(0, "v1") && is(1, "fraudEvents") {
+        match segs.len() {
+            2 if method == Method::GET => return list(shared, ctx, query),
+            2 => return not_allowed("GET"),
+            5 if is(2, "subscription") && is(4, "status") => {
+                return if method == Method::POST {
+                    update(shared, ctx, &segs[3], body)
+                } else {
+                    not_allowed("POST")
+                };
+            }
+            _ => {}
+        }
+    }
+    pc_error(
+        StatusCode::NOT_FOUND,
+        1000,
+        &format!("The resource '{path}' was not found."),
+    )
+}
+
+/// Partner Center's spelling of an alert type: Pascal case for the known types.
+fn pc_event_type(t: &AlertType) -> AlertType {
+    match t.known() {
+        Some(k) => {
+            let s = k.as_str();
+            let mut chars = s.chars();
+            let pascal: String = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+                .collect();
+            AlertType::new(pascal)
+        }
+        None => t.clone(),
+    }
+}
+
+/// `MS-AZR-0017G` as Partner Center writes it: `ms-azr-17g`.
+fn pc_offer(offer: &str) -> String {
+    let lower = offer.to_ascii_lowercase();
+    match lower.rsplit_once('-') {
+        Some((head, tail)) => {
+            let trimmed = tail.trim_start_matches('0');
+            format!("{head}-{}", if trimmed.is_empty() { tail } else { trimmed })
+        }
+        None => lower,
+    }
+}
+
+/// Graph's detail keys camel-cased, as Partner Center sends them (`VM_IP` → `vM_IP`).
+fn pc_key(key: &str) -> String {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase())
+        .into_iter()
+        .chain(chars)
+        .collect()
+}
+
+/// The segment after `name` in an Azure resource id.
+fn resource_part<'a>(id: &'a str, name: &str) -> Option<&'a str> {
+    let mut parts = id.split('/');
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case(name) {
+            return parts.next();
+        }
+    }
+    None
+}
+
+fn hit_count(alert: &Alert) -> u64 {
+    let d = alert.additional_details.as_ref();
+    ["ConnectionCount", "DeploymentCount", "OperationCount"]
+        .iter()
+        .find_map(|k| {
+            d.and_then(|d| d.get_str(k))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(1)
+}
+
+/// The Partner Center view of an alert: the legacy fields, plus the new model's when
+/// `new_model` (otherwise those stay `None`, which `FraudEvent`'s serialiser leaves out).
+pub(crate) fn fraud_event(rec: &Record, partner: &Partner, new_model: bool) -> FraudEvent {
+    let a = &rec.alert;
+    let mut e = FraudEvent::new(rec.event_id.clone());
+    let resource = a
+        .affected_resources
+        .as_ref()
+        .and_then(|r| r.first())
+        .and_then(|r| r.resource_id.clone());
+    e.event_time = a.detected_date_time;
+    e.partner_tenant_id = Some(partner.tenant_id.clone());
+    e.partner_friendly_name = Some(partner.name.clone());
+    e.customer_tenant_id = a.customer_tenant_id.clone();
+    e.customer_friendly_name = rec.customer_name.clone();
+    e.subscription_id = a.subscription_id.clone();
+    e.subscription_type = Some("modern".to_owned());
+    e.entity_id = rec
+        .event_id
+        .as_str()
+        .split_once('_')
+        .map(|(_, entity)| entity.to_owned());
+    e.entity_name = resource
+        .as_deref()
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_owned)
+        .or_else(|| rec.subscription_name.clone());
+    e.entity_url = resource.as_deref().map(|r| r.replace('/', "\\"));
+    e.hit_count = Some(hit_count(a));
+    e.catalog_offer_id = a.catalog_offer_id.as_deref().map(pc_offer);
+    e.event_status = a.status.clone();
+    e.service_name = a.alert_type.as_ref().map(|t| service_name(t).to_owned());
+    e.resource_name = e.entity_name.clone();
+    e.resource_group_name = resource
+        .as_deref()
+        .and_then(|r| resource_part(r, "resourceGroups"))
+        .map(str::to_owned);
+    e.first_occurrence = a.first_observed_date_time;
+    e.last_occurrence = a.last_observed_date_time;
+    e.resolved_reason = a.resolved_reason.clone();
+    e.resolved_on = a.resolved_on_date_time;
+    e.resolved_by = a.resolved_by.clone();
+    e.first_observed = a.first_observed_date_time;
+    e.last_observed = a.last_observed_date_time;
+    if !new_model {
+        return e;
+    }
+    e.event_type = a.alert_type.as_ref().map(pc_event_type);
+    // Partner Center has no informational severity.
+    e.severity = a.severity.clone().map(|s| match s {
+        Severity::Informational => Severity::Low,
+        s => s,
+    });
+    e.confidence_level = a.confidence_level.clone();
+    e.display_name = a.display_name.clone();
+    e.description = a.description.clone();
+    e.country = Some(partner.country.to_owned());
+    e.value_added_reseller_tenant_id = a.value_added_reseller_tenant_id.clone();
+    e.value_added_reseller_friendly_name = rec.reseller_name.clone();
+    e.subscription_name = rec.subscription_name.clone();
+    e.affected_resources = Some(a.affected_resources.clone().unwrap_or_default());
+    let mut details = AdditionalDetails::new();
+    if let Some(r) = a.affected_resources.as_ref().and_then(|r| r.first()) {
+        if let Some(id) = &r.resource_id {
+            details.insert(AdditionalDetails::RESOURCE_ID, id.clone());
+        }
+        if let Some(t) = &r.resource_type {
+            details.insert(AdditionalDetails::RESOURCE_TYPE, t.clone());
+        }
+    }
+    if let Some(d) = &a.additional_details {
+        for (k, v) in d.iter() {
+            details.insert(pc_key(k), v.clone());
+        }
+    }
+    e.additional_details = Some(details);
+    e.is_test = Some(a.is_test.unwrap_or(false));
+    e.activity_logs = Some(a.activity_logs.clone().unwrap_or_default());
+    e
+}
+
+/// `EventStatus` as the API accepts it (`Resolve` is the new-model table's spelling).
+fn parse_status(s: &str) -> Option<AlertStatus> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "active" => Some(AlertStatus::Active),
+        "investigating" => Some(AlertStatus::Investigating),
+        "resolved" | "resolve" => Some(AlertStatus::Resolved),
+        _ => None,
+    }
+}
+
+fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
+    let mut status = None;
+    let mut subscription: Option<String> = None;
+    let mut event_type: Option<AlertType> = None;
+    let (mut size, mut number) = (0i64, 0i64);
+    for (key, value) in parse_query(query) {
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            continue;
+        }
+        match key.to_ascii_lowercase().as_str() {
+            "eventstatus" => match parse_status(&value) {
+                Some(s) => status = Some(s),
+                None => {
+                    return invalid(&format!(
+                        "Invalid EventStatus '{value}': expected Active, Investigating or Resolved."
+                    ));
+                }
+            },
+            "subscriptionid" => subscription = Some(value),
+            "eventtype" if ctx.new_model => event_type = Some(AlertType::new(value)),
+            "pagesize" if ctx.new_model => match value.parse() {
+                Ok(n) => size = n,
+                Err(_) => return invalid(&format!("Invalid PageSize '{value}'.")),
+            },
+            "pagenumber" if ctx.new_model => match value.parse() {
+                Ok(n) => number = n,
+                Err(_) => return invalid(&format!("Invalid PageNumber '{value}'.")),
+            },
+            // The legacy model ignores the new model's parameters, as it ignores unknown ones.
+            _ => {}
+        }
+    }
+    let partner = shared.generator.partner();
+    let events: Vec<FraudEvent> = shared.read(|store| {
+        let matching = store.records().iter().filter(|r| {
+            let a = &r.alert;
+            status.as_ref().is_none_or(|s| a.status.as_ref() == Some(s))
+                && subscription.as_ref().is_none_or(|sub| {
+                    a.subscription_id
+                        .as_ref()
+                        .is_some_and(|x| x.as_str().eq_ignore_ascii_case(sub))
+                })
+                && event_type
+                    .as_ref()
+                    .is_none_or(|t| a.alert_type.as_ref() == Some(t))
+        });
+        let view = |r: &Record| fraud_event(r, partner, ctx.new_model);
+        if size > 0 && number > 0 {
+            let skip = usize::try_from((number - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+            matching
+                .skip(skip)
+                .take(usize::try_from(size).unwrap_or(usize::MAX))
+                .map(view)
+                .collect()
+        } else {
+            matching.map(view).collect()
+        }
+    });
+    Reply::json(StatusCode::OK, &events)
+}
+
+/// A body field by any casing of its name (`EventIds`, `eventIds`).
+fn field<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    body.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
+}
+
+fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return invalid(&format!("The request body is not valid JSON: {e}.")),
+    };
+    let Value::Object(body) = value else {
+        return invalid("The request body must be a JSON object.");
+    };
+    let ids: Vec<String> = match field(&body, "EventIds") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => {
+            match items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect()
+            {
+                Some(ids) => ids,
+                None => return invalid("EventIds must be an array of strings."),
+            }
+        }
+        Some(_) => return invalid("EventIds must be an array of strings."),
+    };
+    let Some(status) = field(&body, "EventStatus")
+        .and_then(Value::as_str)
+        .and_then(parse_status)
+    else {
+        return invalid("EventStatus is required: Resolved, Investigating or Active.");
+    };
+    let reason = match field(&body, "ResolvedReason")
+        .and_then(Value::as_str)
+        .map(str::trim)
+    {
+        None | Some("") => None,
+        Some(r) if r.eq_ignore_ascii_case("none") => None,
+        Some(r) => match ResolvedReason::parse(r) {
+            parsed if parsed.is_known() => Some(parsed),
+            _ => {
+                return invalid(&format!(
+                    "Invalid ResolvedReason '{r}': expected Fraud, Ignore or Legitimate."
+                ));
+            }
+        },
+    };
+    if status == AlertStatus::Resolved && reason.is_none() {
+        return invalid("ResolvedReason is required when resolving: Fraud, Ignore or Legitimate.");
+    }
+    // A reason sent along with another status is accepted and ignored.
+    let reason = if status == AlertStatus::Resolved {
+        reason
+    } else {
+        None
+    };
+
+    let partner = shared.generator.partner();
+    let in_subscription = |a: &Alert| {
+        a.subscription_id
+            .as_ref()
+            .is_some_and(|s| s.as_str().eq_ignore_ascii_case(subscription))
+    };
+    let result = shared.write(|store| {
+        let mut targets = Vec::new();
+        let mut missing = Vec::new();
+        if ids.is_empty() {
+            targets = (0..store.records().len())
+                .filter(|i| in_subscription(&store.at(*i).alert))
+                .collect();
+        } else {
+            for id in &ids {
+                match AlertId::new(id)
+                    .ok()
+                    .and_then(|e| store.index_of_event(&e))
+                    .filter(|i| in_subscription(&store.at(*i).alert))
+                {
+                    Some(i) if !targets.contains(&i) => targets.push(i),
+                    Some(_) => {}
+                    None => missing.push(id.clone()),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        Ok(targets
+            .into_iter()
+            .map(|i| {
+                let rec = store.modify(i, |a| {
+                    change_status(a, status.clone(), reason.clone(), EMULATOR_UPN, ctx.now)
+                });
+                fraud_event(rec, partner, ctx.new_model)
+            })
+            .collect::<Vec<_>>())
+    });
+    match result {
+        Ok(events) => Reply::json(StatusCode::OK, &events),
+        Err(missing) => pc_error(
+            StatusCode::NOT_FOUND,
+            1000,
+            &format!(
+                "Fraud events not found in subscription {subscription}: {}.",
+                missing.join(", ")
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings() {
+        assert_eq!(
+            pc_event_type(&AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS).as_str(),
+            "NetworkConnectionsToCryptoMiningPools"
+        );
+        assert_eq!(
+            pc_event_type(&AlertType::CRYPTO_MINING).as_str(),
+            "CryptoMining"
+        );
+        assert_eq!(
+            pc_event_type(&AlertType::new("brandNew")).as_str(),
+            "brandNew"
+        );
+        assert_eq!(pc_offer("MS-AZR-0017G"), "ms-azr-17g");
+        assert_eq!(pc_offer("MS-AZR-0000"), "ms-azr-0000");
+        assert_eq!(pc_key("VM_IP"), "vM_IP");
+        assert_eq!(pc_key("MiningPool_IP"), "miningPool_IP");
+        assert_eq!(
+            resource_part(
+                "/subscriptions/s/resourceGroups/rg-1/providers/x",
+                "resourceGroups"
+            ),
+            Some("rg-1")
+        );
+        assert_eq!(parse_status("Resolve"), Some(AlertStatus::Resolved));
+        assert_eq!(parse_status("closed"), None);
+    }
+}

@@ -1,0 +1,370 @@
+//! The emulator's state: the alerts both APIs serve, their Partner Center ids and names, and
+//! the state file that keeps them across restarts.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use partner_alerts::{ActivityLog, Alert, AlertId, AlertStatus, ResolvedReason};
+use serde::{Deserialize, Serialize};
+
+use crate::generate::{Generator, SplitMix64};
+
+/// One alert with what only the Partner Center view needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Record {
+    /// Listing order; also the position a Graph `$skiptoken` points after.
+    pub seq: u64,
+    /// The FraudEvents id, `<subscriptionId>_<GUID>`.
+    pub event_id: AlertId,
+    /// Partner Center's `customerFriendlyName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    /// Partner Center's `valueAddedResellerFriendlyName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reseller_name: Option<String>,
+    /// Partner Center's `subscriptionName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_name: Option<String>,
+    /// The alert as Graph serves it.
+    pub alert: Alert,
+}
+
+/// The alerts, in listing order, with both ids indexed.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    records: Vec<Record>,
+    by_id: HashMap<AlertId, usize>,
+    by_event: HashMap<AlertId, usize>,
+    next_seq: u64,
+    /// The generator index of the next raised alert.
+    pub next_index: u64,
+    /// Bumped on every change; orders the state file writes.
+    pub version: u64,
+}
+
+/// The state file's content.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StateFile {
+    format: u32,
+    seed: u64,
+    next_index: u64,
+    records: Vec<Record>,
+}
+
+const FORMAT: u32 = 1;
+
+/// A Partner Center event id for an alert that did not come from the generator: its
+/// subscription and a GUID derived from its Graph id, so the mapping is stable.
+pub(crate) fn derive_event_id(alert: &Alert) -> AlertId {
+    // FNV-1a of the id seeds the GUID.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in alert.id.as_str().bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let guid = SplitMix64::new(h).guid();
+    let sub = alert
+        .subscription_id
+        .as_ref()
+        .map_or("00000000-0000-0000-0000-000000000000", |s| s.as_str());
+    AlertId::new(format!("{sub}_{guid}"))
+        .unwrap_or_else(|_| AlertId::new(guid).expect("a GUID is a valid id"))
+}
+
+impl Store {
+    /// `count` generated alerts, in detection order.
+    pub(crate) fn generate(generator: &Generator, count: usize, now: DateTime<Utc>) -> Store {
+        let mut records: Vec<Record> = (0..count as u64)
+            .map(|i| generator.record(i, now, false))
+            .collect();
+        records.sort_by_key(|r| r.alert.detected_date_time);
+        let mut store = Store {
+            next_index: count as u64,
+            ..Store::default()
+        };
+        for r in records {
+            store.push(r);
+        }
+        store
+    }
+
+    /// Loads a state file; `Ok(None)` when there is none.
+    pub(crate) fn load(path: &Path) -> io::Result<Option<(Store, u64)>> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let file: StateFile = serde_json::from_slice(&bytes).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("state file {} is not valid: {e}", path.display()),
+            )
+        })?;
+        if file.format != FORMAT {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "state file {} has format {}; this emulator reads format {FORMAT}",
+                    path.display(),
+                    file.format
+                ),
+            ));
+        }
+        let mut store = Store {
+            next_index: file.next_index,
+            ..Store::default()
+        };
+        let mut records = file.records;
+        records.sort_by_key(|r| r.seq);
+        for r in records {
+            if store.by_id.contains_key(&r.alert.id) || store.by_event.contains_key(&r.event_id) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "state file {} holds alert {} twice",
+                        path.display(),
+                        r.alert.id
+                    ),
+                ));
+            }
+            store.next_seq = store.next_seq.max(r.seq);
+            store.push_with_seq(r);
+        }
+        Ok(Some((store, file.seed)))
+    }
+
+    /// The state file's bytes.
+    pub(crate) fn to_file_bytes(&self, seed: u64) -> Vec<u8> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            format: u32,
+            seed: u64,
+            next_index: u64,
+            records: &'a [Record],
+        }
+        serde_json::to_vec(&Out {
+            format: FORMAT,
+            seed,
+            next_index: self.next_index,
+            records: &self.records,
+        })
+        .expect("the state always serialises")
+    }
+
+    fn push(&mut self, mut r: Record) {
+        self.next_seq += 1;
+        r.seq = self.next_seq;
+        self.push_with_seq(r);
+    }
+
+    fn push_with_seq(&mut self, r: Record) {
+        // A generated id clash is astronomically unlikely; skip rather than corrupt indexes.
+        if self.by_id.contains_key(&r.alert.id) || self.by_event.contains_key(&r.event_id) {
+            return;
+        }
+        let i = self.records.len();
+        self.by_id.insert(r.alert.id.clone(), i);
+        self.by_event.insert(r.event_id.clone(), i);
+        self.records.push(r);
+    }
+
+    /// Every record in listing order.
+    pub(crate) fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// The record of a Graph id.
+    pub(crate) fn get(&self, id: &AlertId) -> Option<&Record> {
+        self.by_id.get(id).map(|i| &self.records[*i])
+    }
+
+    /// The position of a Graph id.
+    pub(crate) fn index_of(&self, id: &AlertId) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The position of a Partner Center event id.
+    pub(crate) fn index_of_event(&self, event_id: &AlertId) -> Option<usize> {
+        self.by_event.get(event_id).copied()
+    }
+
+    /// The record at a position.
+    pub(crate) fn at(&self, i: usize) -> &Record {
+        &self.records[i]
+    }
+
+    /// Adds a record, or replaces the alert of the record with the same Graph id (keeping its
+    /// place and event id). Returns the replaced alert.
+    pub(crate) fn upsert(&mut self, r: Record) -> Option<Alert> {
+        self.version += 1;
+        match self.by_id.get(&r.alert.id) {
+            Some(&i) => Some(std::mem::replace(&mut self.records[i].alert, r.alert)),
+            None => {
+                self.push(r);
+                None
+            }
+        }
+    }
+
+    /// Changes the alert at a position with `f` (its id cannot change).
+    pub(crate) fn modify(&mut self, i: usize, f: impl FnOnce(&mut Alert)) -> &Record {
+        self.version += 1;
+        let rec = &mut self.records[i];
+        let id = rec.alert.id.clone();
+        f(&mut rec.alert);
+        rec.alert.id = id;
+        rec
+    }
+}
+
+/// Moves an alert to `to` as a user would through either API: appends an activity log entry
+/// when the status changes, sets the resolution fields when resolving and clears them when
+/// reopening.
+pub(crate) fn change_status(
+    alert: &mut Alert,
+    to: AlertStatus,
+    reason: Option<ResolvedReason>,
+    by: &str,
+    now: DateTime<Utc>,
+) {
+    let from = alert.status.clone().unwrap_or(AlertStatus::Active);
+    if from != to {
+        alert
+            .activity_logs
+            .get_or_insert_with(Vec::new)
+            .push(ActivityLog::new(from.clone(), to.clone(), by, now));
+    }
+    if to == AlertStatus::Resolved {
+        if from != AlertStatus::Resolved || alert.resolved_on_date_time.is_none() {
+            alert.resolved_on_date_time = Some(now);
+            alert.resolved_by = Some(by.to_owned());
+        }
+        if reason.is_some() {
+            alert.resolved_reason = reason;
+        }
+    } else {
+        alert.resolved_reason = None;
+        alert.resolved_on_date_time = None;
+        alert.resolved_by = None;
+    }
+    alert.status = Some(to);
+}
+
+/// Writes the state file atomically: a temporary file in the same directory, then a rename.
+#[derive(Debug)]
+pub(crate) struct Persister {
+    path: PathBuf,
+    /// The version last written, so a slower writer never overwrites a newer state.
+    written: Mutex<u64>,
+}
+
+impl Persister {
+    /// A writer for `path`.
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Persister {
+            path,
+            written: Mutex::new(0),
+        }
+    }
+
+    /// Writes `bytes` as state `version`, unless a newer one was written already.
+    pub(crate) fn write(&self, version: u64, bytes: &[u8]) -> io::Result<()> {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        if version < *written {
+            return Ok(());
+        }
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "state.json".to_owned());
+        let tmp = self
+            .path
+            .with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let result = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            // No fsync: the file has to survive a restart of the emulator, not of the machine,
+            // and syncing megabytes on every change would slow every test down.
+            drop(f);
+            std::fs::rename(&tmp, &self.path)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result?;
+        *written = version;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn status_changes_log_and_clear() {
+        let mut a = Alert::new(AlertId::new("a").unwrap());
+        a.status = Some(AlertStatus::Active);
+        change_status(
+            &mut a,
+            AlertStatus::Resolved,
+            Some(ResolvedReason::Fraud),
+            "me@x",
+            now(),
+        );
+        assert_eq!(a.status, Some(AlertStatus::Resolved));
+        assert_eq!(a.resolved_reason, Some(ResolvedReason::Fraud));
+        assert_eq!(a.resolved_on_date_time, Some(now()));
+        assert_eq!(a.resolved_by.as_deref(), Some("me@x"));
+        assert_eq!(a.activity_logs.as_ref().unwrap().len(), 1);
+        change_status(&mut a, AlertStatus::Active, None, "me@x", now());
+        assert_eq!(a.resolved_reason, None);
+        assert_eq!(a.resolved_on_date_time, None);
+        assert_eq!(a.resolved_by, None);
+        let logs = a.activity_logs.unwrap();
+        assert_eq!(logs.len(), 2);
+        assert_eq!(logs[1].status_from, Some(AlertStatus::Resolved));
+        assert_eq!(logs[1].status_to, Some(AlertStatus::Active));
+    }
+
+    #[test]
+    fn state_file_round_trips() {
+        let g = Generator::new(5);
+        let store = Store::generate(&g, 30, now());
+        let dir = std::env::temp_dir().join(format!("pae-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.json");
+        Persister::new(path.clone())
+            .write(1, &store.to_file_bytes(5))
+            .unwrap();
+        let (back, seed) = Store::load(&path).unwrap().unwrap();
+        assert_eq!(seed, 5);
+        assert_eq!(back.records(), store.records());
+        assert_eq!(back.next_index, 30);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn derived_event_ids_are_stable() {
+        let mut a = Alert::new(AlertId::new("abc").unwrap());
+        a.subscription_id = Some("5f6e6521-6e5f-4b0b-80aa-bd44fad7a398".parse().unwrap());
+        let e = derive_event_id(&a);
+        assert_eq!(e, derive_event_id(&a));
+        assert!(
+            e.as_str()
+                .starts_with("5f6e6521-6e5f-4b0b-80aa-bd44fad7a398_")
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! The binary: prints both base URLs and serves them.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[tokio::test]
+async fn prints_both_urls_and_serves() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_partner-alerts-emulator"))
+        .args([
+            "--port",
+            "0",
+            "--alerts",
+            "12",
+            "--seed",
+            "7",
+            "--page-size",
+            "5",
+        ])
+        .args(["--now", "2025-03-01T12:00:00Z", "--retry-after", "0.2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let graph = lines.next().unwrap().unwrap();
+    let pc = lines.next().unwrap().unwrap();
+
+    let result = async {
+        assert!(
+            graph.starts_with("http://127.0.0.1:") && graph.ends_with("/beta"),
+            "{graph}"
+        );
+        assert!(
+            pc.starts_with("http://127.0.0.1:") && pc.ends_with("/partner-center"),
+            "{pc}"
+        );
+        let (items, pages) =
+            common::list_all(&format!("{graph}/security/partner/securityAlerts")).await;
+        assert_eq!((items.len(), pages), (12, 3));
+        let events = common::get(&format!("{pc}/v1/fraudEvents")).await;
+        assert_eq!(events.body.as_array().unwrap().len(), 12);
+    };
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), result).await;
+    child.kill().ok();
+    child.wait().ok();
+    outcome.expect("the binary answers in time");
+}
+
+#[test]
+fn rejects_bad_arguments() {
+    for args in [
+        &["--faults", "teapot"][..],
+        &["--fault-rate", "x"],
+        &["--new-alert-every", "0"],
+        &["--now", "yesterday"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_partner-alerts-emulator"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}
