@@ -1,28 +1,114 @@
 //! The first thing to run: `cargo run --example quickstart`.
 //!
-//! Decodes the example payloads of Microsoft's documentation (a Graph page and a Partner
-//! Center FraudEvents answer, shipped in `testdata/`) into the crate's typed models and
-//! prints them as a triage table. It sends nothing.
+//! The main job of a CSP partner's alert tooling, end to end: list the active high-severity
+//! alerts, print them as a triage table with the dashboard's figures, resolve one as
+//! Legitimate, and show it resolved.
+//!
+//! With no credentials in the environment it starts the bundled emulator in-process and runs
+//! against it (nothing leaves the machine). With credentials (`PARTNER_ALERTS_TOKEN`, or
+//! `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET`) it runs the same listing
+//! against Microsoft Graph and changes nothing unless `--resolve` is passed.
 
 mod common;
 
-use partner_alerts::{Alert, FraudEvent};
-use serde::Deserialize;
+use chrono::Utc;
+use partner_alerts::auth::StaticToken;
+use partner_alerts::triage::Summary;
+use partner_alerts::{
+    AlertQuery, AlertSource, AlertStatus, Field, Filter, GraphClient, ResolvedReason, Severity,
+    StatusUpdate, UpdateTarget,
+};
+use partner_alerts_emulator::Emulator;
 
-#[derive(Deserialize)]
-struct GraphPage {
-    value: Vec<Alert>,
+type Error = Box<dyn std::error::Error>;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let resolve = std::env::args().any(|a| a == "--resolve");
+    match common::graph_credential() {
+        Some(credential) => {
+            println!("mode: Microsoft Graph (credentials found in the environment)");
+            if !resolve {
+                println!("read-only: pass --resolve to resolve the first alert listed\n");
+            }
+            let client = GraphClient::builder().credential_arc(credential).build()?;
+            triage(&client, resolve).await
+        }
+        None => {
+            let emulator = Emulator::builder().alerts(2_000).seed(7).start().await?;
+            println!(
+                "mode: local emulator at {} (no credentials in the environment; nothing leaves this machine)\n",
+                emulator.graph_base_url()
+            );
+            let client = GraphClient::builder()
+                .base_url(emulator.graph_base_url())
+                .credential(StaticToken::new("emulator"))
+                .build()?;
+            let result = triage(&client, true).await;
+            emulator.shutdown().await;
+            result
+        }
+    }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("mode: offline, decoding the documentation's example payloads (nothing is sent)\n");
-    let graph: GraphPage = serde_json::from_str(include_str!("../testdata/graph_page.json"))?;
-    let events: Vec<FraudEvent> =
-        serde_json::from_str(include_str!("../testdata/fraud_events_new_model.json"))?;
-    let mut alerts = graph.value;
-    alerts.extend(events.into_iter().map(Alert::from));
-    common::print_table(&alerts);
-    let unresolved = alerts.iter().filter(|a| a.is_unresolved()).count();
-    println!("\n{} alerts, {unresolved} unresolved", alerts.len());
+/// The job, written once against `AlertSource`: it runs the same on Graph and FraudEvents.
+async fn triage(source: &dyn AlertSource, resolve: bool) -> Result<(), Error> {
+    let urgent = AlertQuery::new().filter(
+        Filter::status()
+            .eq(AlertStatus::Active)
+            .and(Filter::severity().eq(Severity::High)),
+    );
+    let alerts = source.list(&urgent).try_collect().await?;
+    println!("Active high-severity alerts: {}", alerts.len());
+    common::print_table(&alerts[..alerts.len().min(10)]);
+    if alerts.len() > 10 {
+        println!("... and {} more", alerts.len() - 10);
+    }
+
+    // The dashboard's figures need every alert, but only a few of their properties.
+    let figures = AlertQuery::new().select([
+        Field::Status,
+        Field::ResolvedReason,
+        Field::DetectedDateTime,
+        Field::ResolvedOnDateTime,
+    ]);
+    let all = source.list(&figures).try_collect().await?;
+    let s = Summary::compute(&all, Utc::now());
+    let average = s.average_time_to_resolve.map_or("-".to_owned(), |d| {
+        format!("{:.1} h", d.num_minutes() as f64 / 60.0)
+    });
+    println!(
+        "\nDashboard: average time {average} | new this week {} | resolved {} | unresolved {} | past the 1-hour target {}",
+        s.new_this_week, s.resolved, s.unresolved, s.overdue
+    );
+
+    let Some(first) = alerts.first() else {
+        println!("\nNothing to resolve.");
+        return Ok(());
+    };
+    if !resolve {
+        return Ok(());
+    }
+    println!("\nResolving {} as Legitimate...", first.id);
+    let report = source
+        .update_status(
+            &[UpdateTarget::from(first)],
+            &StatusUpdate::resolved(ResolvedReason::Legitimate),
+        )
+        .await?;
+    if let Some((id, e)) = report.failed.first() {
+        return Err(format!("{id} was not resolved: {e}").into());
+    }
+    let after = source.get(&first.id).await?;
+    println!(
+        "{}: status {}, reason {}, resolved by {} at {}",
+        after.id,
+        after.status.as_ref().map_or("-", |s| s.as_str()),
+        after.resolved_reason.as_ref().map_or("-", |r| r.as_str()),
+        after.resolved_by.as_deref().unwrap_or("-"),
+        after
+            .resolved_on_date_time
+            .map_or("-".to_owned(), |t| t.to_rfc3339()),
+    );
     Ok(())
 }

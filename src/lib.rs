@@ -37,6 +37,7 @@ pub mod model;
 pub mod pager;
 pub mod query;
 mod source;
+pub mod triage;
 
 pub use error::{Error, InvalidInput, RequestIds, Result};
 #[cfg(feature = "fraud-events")]
