@@ -11,9 +11,10 @@ use futures::future::BoxFuture;
 use futures::stream::{FusedStream, Stream};
 use futures::{FutureExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 
 use crate::error::{Error, InvalidResponse, RequestIds, Result};
-use crate::model::Alert;
+use crate::model::{Alert, AlertId};
 
 /// Where a listing stands: the next page to request. Serialisable, so a listing can be
 /// resumed after a restart with the client's `resume`.
@@ -73,28 +74,91 @@ impl Page {
 
 /// Fetches one page; implemented by each client.
 pub(crate) trait PageFetcher: Send + Sync + 'static {
-    fn fetch(&self, at: Continuation) -> BoxFuture<'static, Result<Page>>;
+    /// Fetches and decodes the page at `at`. A fetcher that can tell the next page before
+    /// decoding (Graph's `nextLink`) sends it through `early_next`, so that the next fetch can
+    /// overlap this page's decoding; the decoded page's own `next` stays authoritative.
+    fn fetch(
+        &self,
+        at: Continuation,
+        early_next: Option<oneshot::Sender<Continuation>>,
+    ) -> BoxFuture<'static, Result<Page>>;
 }
 
-enum InFlight {
+enum Work {
     Local(BoxFuture<'static, Result<Page>>),
     Spawned(tokio::task::JoinHandle<Result<Page>>),
 }
 
-impl Drop for InFlight {
+impl Drop for Work {
     fn drop(&mut self) {
-        if let InFlight::Spawned(h) = self {
+        if let Work::Spawned(h) = self {
             h.abort();
         }
     }
 }
 
+/// One page being fetched.
+struct Flight {
+    at: Continuation,
+    work: Work,
+    early_next: Option<oneshot::Receiver<Continuation>>,
+}
+
+impl Flight {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<Page>> {
+        match &mut self.work {
+            Work::Local(f) => f.poll_unpin(cx),
+            Work::Spawned(h) => h.poll_unpin(cx).map(|r| match r {
+                Ok(r) => r,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
+                    format!("the page fetch was cancelled: {e}"),
+                    None,
+                )))),
+            }),
+        }
+    }
+
+    /// The next page's continuation, once the fetcher has told it.
+    fn poll_early_next(&mut self, cx: &mut Context<'_>) -> Option<Continuation> {
+        let rx = self.early_next.as_mut()?;
+        match rx.poll_unpin(cx) {
+            Poll::Ready(Ok(next)) => {
+                self.early_next = None;
+                Some(next)
+            }
+            Poll::Ready(Err(_)) => {
+                self.early_next = None;
+                None
+            }
+            Poll::Pending => None,
+        }
+    }
+}
+
+fn key(c: &Continuation) -> u64 {
+    let mut h = DefaultHasher::new();
+    c.hash(&mut h);
+    h.finish()
+}
+
 /// The page-level state both stream views share.
+///
+/// With read-ahead on, at most two pages are alive: the one the consumer is reading (or
+/// awaiting), and the next one, whose fetch starts once the consumer awaits the current one
+/// and its continuation is known.
 struct Cursorial {
     fetcher: Arc<dyn PageFetcher>,
+    /// The next page to fetch, when no flight holds it.
     next: Option<Continuation>,
-    inflight: Option<(Continuation, InFlight)>,
+    /// The page the consumer awaits.
+    current: Option<Flight>,
+    /// The page after it, started early.
+    ahead: Option<Flight>,
     seen: HashSet<u64>,
+    /// The first alert of the last page, to catch a server that repeats a page.
+    last_first: Option<AlertId>,
+    pending_error: Option<Error>,
     prefetch: bool,
     done: bool,
     resumable: bool,
@@ -104,82 +168,127 @@ impl Cursorial {
     fn new(fetcher: Arc<dyn PageFetcher>, start: Continuation, prefetch: bool) -> Self {
         Cursorial {
             fetcher,
+            seen: HashSet::from([key(&start)]),
             next: Some(start),
-            inflight: None,
-            seen: HashSet::new(),
+            current: None,
+            ahead: None,
+            last_first: None,
+            pending_error: None,
             prefetch,
             done: false,
             resumable: true,
         }
     }
 
-    fn start(&mut self, spawn: bool) {
-        if self.inflight.is_some() {
-            return;
-        }
-        let Some(at) = self.next.take() else { return };
-        let fut = self.fetcher.fetch(at.clone());
-        let flight = match tokio::runtime::Handle::try_current() {
-            Ok(rt) if spawn => InFlight::Spawned(rt.spawn(fut)),
-            _ => InFlight::Local(fut),
+    fn launch(&self, at: Continuation, spawn: bool) -> Flight {
+        let (tx, rx) = if self.prefetch {
+            let (tx, rx) = oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
         };
-        self.inflight = Some((at, flight));
+        let fut = self.fetcher.fetch(at.clone(), tx);
+        let work = match tokio::runtime::Handle::try_current() {
+            Ok(rt) if spawn => Work::Spawned(rt.spawn(fut)),
+            _ => Work::Local(fut),
+        };
+        Flight {
+            at,
+            work,
+            early_next: rx,
+        }
+    }
+
+    /// Where the listing would resume: the page being fetched, or the next one.
+    fn position(&self) -> Option<&Continuation> {
+        self.current
+            .as_ref()
+            .map(|f| &f.at)
+            .or(self.ahead.as_ref().map(|f| &f.at))
+            .or(self.next.as_ref())
+    }
+
+    fn fail(&mut self, e: Error) -> Poll<Option<Result<(Continuation, Page)>>> {
+        self.done = true;
+        self.ahead = None;
+        Poll::Ready(Some(Err(e)))
     }
 
     fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<(Continuation, Page)>>> {
+        if let Some(e) = self.pending_error.take() {
+            return self.fail(e);
+        }
         if self.done {
             return Poll::Ready(None);
         }
-        if self.inflight.is_none() {
-            if self.next.is_none() {
-                self.done = true;
-                return Poll::Ready(None);
-            }
-            self.start(false);
+        if self.current.is_none() {
+            self.current = match (self.ahead.take(), self.next.take()) {
+                (Some(ahead), _) => Some(ahead),
+                (None, Some(at)) => Some(self.launch(at, false)),
+                (None, None) => {
+                    self.done = true;
+                    return Poll::Ready(None);
+                }
+            };
         }
-        let (_, flight) = self.inflight.as_mut().expect("a fetch was just started");
-        let result = match flight {
-            InFlight::Local(f) => futures::ready!(f.poll_unpin(cx)),
-            InFlight::Spawned(h) => match futures::ready!(h.poll_unpin(cx)) {
-                Ok(r) => r,
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(e) => Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
-                    format!("the page fetch was cancelled: {e}"),
-                    None,
-                )))),
-            },
-        };
-        let (at, _) = self.inflight.take().expect("polled a fetch in flight");
+        let flight = self.current.as_mut().expect("a flight was just set");
+        if self.prefetch
+            && self.ahead.is_none()
+            && let Some(next) = flight.poll_early_next(cx)
+            && self.seen.insert(key(&next))
+        {
+            self.ahead = Some(self.launch(next, true));
+        }
+        let result = futures::ready!(self.current.as_mut().expect("set above").poll(cx));
+        let at = self.current.take().expect("polled above").at;
         let page = match result {
             Ok(p) => p,
             Err(e) => {
-                self.done = true;
                 // Keep the failed page's position so the listing can be resumed.
                 if self.resumable {
                     self.next = Some(at);
                 }
-                return Poll::Ready(Some(Err(e)));
+                return self.fail(e);
             }
         };
-        if let Some(next) = &page.next {
-            let mut h = DefaultHasher::new();
-            next.hash(&mut h);
-            if !self.seen.insert(h.finish()) {
-                self.done = true;
-                return Poll::Ready(Some(Err(Error::InvalidResponse(Box::new(
-                    InvalidResponse::new(
-                        "the service sent the same next page twice (a paging loop); stopping",
-                        Some(page.ids.clone()),
-                    ),
-                )))));
+        // The decoded page decides: drop a read-ahead that guessed another page.
+        if self.ahead.as_ref().map(|f| &f.at) != page.next.as_ref() {
+            self.ahead = None;
+            if let Some(next) = &page.next
+                && !self.seen.insert(key(next))
+            {
+                self.pending_error = Some(paging_loop(&page));
             }
         }
-        self.next = page.next.clone();
-        if self.prefetch {
-            self.start(true);
+        // A page that starts where the last one did is a repeat: none of it is yielded.
+        let first = page.items.first().map(|a| a.id.clone());
+        if first.is_some() && first == self.last_first {
+            self.next = None;
+            return self.fail(paging_loop(&page));
+        }
+        self.last_first = first;
+        if self.pending_error.is_none() {
+            if self.ahead.is_none() {
+                self.next = page.next.clone();
+                // A fetcher that cannot tell the next page early: read ahead from here.
+                if self.prefetch
+                    && let Some(next) = self.next.take()
+                {
+                    self.ahead = Some(self.launch(next, true));
+                }
+            }
+        } else {
+            self.next = None;
         }
         Poll::Ready(Some(Ok((at, page))))
     }
+}
+
+fn paging_loop(page: &Page) -> Error {
+    Error::InvalidResponse(Box::new(InvalidResponse::new(
+        "the service sent a page it had already sent (a paging loop); stopping",
+        Some(page.ids.clone()),
+    )))
 }
 
 /// A lazy stream of the alerts of a listing, across pages.
@@ -206,8 +315,8 @@ impl Cursorial {
 pub struct Pager {
     cursor: Cursorial,
     items: std::vec::IntoIter<Alert>,
-    /// Where the page being read started.
-    current: Option<Continuation>,
+    /// Where the page being read started, and its request's ids.
+    current: Option<(Continuation, RequestIds)>,
 }
 
 impl fmt::Debug for Pager {
@@ -234,7 +343,11 @@ impl Pager {
     pub(crate) fn failed(error: Error) -> Self {
         struct Failed(std::sync::Mutex<Option<Error>>);
         impl PageFetcher for Failed {
-            fn fetch(&self, _: Continuation) -> BoxFuture<'static, Result<Page>> {
+            fn fetch(
+                &self,
+                _: Continuation,
+                _: Option<oneshot::Sender<Continuation>>,
+            ) -> BoxFuture<'static, Result<Page>> {
                 let e = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
                 Box::pin(async move {
                     Err(e.unwrap_or_else(|| Error::Unsupported("the listing failed".into())))
@@ -267,10 +380,21 @@ impl Pager {
     }
 
     /// The page view of the same listing: each item a whole [`Page`], with `@odata.count`
-    /// and the request ids. Alerts already buffered by this pager are not repeated.
+    /// and the request ids. If alerts of a page were already read from this pager, the rest
+    /// of that page comes first, as a page of its own.
     pub fn pages(self) -> PageStream {
+        let leftover = match self.current {
+            Some((_, ids)) if self.items.len() > 0 => Some(Page {
+                items: self.items.collect(),
+                count: None,
+                ids,
+                next: self.cursor.position().cloned(),
+            }),
+            _ => None,
+        };
         PageStream {
             cursor: self.cursor,
+            leftover,
         }
     }
 
@@ -278,14 +402,9 @@ impl Pager {
     /// yielded will come again), or the next page once it is read to its end. `None` when the
     /// listing is complete.
     pub fn continuation(&self) -> Option<&Continuation> {
-        if self.items.len() > 0 {
-            self.current.as_ref()
-        } else {
-            self.cursor
-                .inflight
-                .as_ref()
-                .map(|(at, _)| at)
-                .or(self.cursor.next.as_ref())
+        match &self.current {
+            Some((at, _)) if self.items.len() > 0 => Some(at),
+            _ => self.cursor.position(),
         }
     }
 }
@@ -302,7 +421,7 @@ impl Stream for Pager {
                 None => return Poll::Ready(None),
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 Some(Ok((at, page))) => {
-                    self.current = Some(at);
+                    self.current = Some((at, page.ids));
                     self.items = page.items.into_iter();
                 }
             }
@@ -324,6 +443,7 @@ impl FusedStream for Pager {
 #[must_use = "a PageStream sends nothing until polled"]
 pub struct PageStream {
     cursor: Cursorial,
+    leftover: Option<Page>,
 }
 
 impl fmt::Debug for PageStream {
@@ -346,6 +466,9 @@ impl Stream for PageStream {
     type Item = Result<Page>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(page) = self.leftover.take() {
+            return Poll::Ready(Some(Ok(page)));
+        }
         self.cursor
             .poll_page(cx)
             .map(|o| o.map(|r| r.map(|(_, page)| page)))
@@ -354,6 +477,6 @@ impl Stream for PageStream {
 
 impl FusedStream for PageStream {
     fn is_terminated(&self) -> bool {
-        self.cursor.done
+        self.cursor.done && self.leftover.is_none()
     }
 }

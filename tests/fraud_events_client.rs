@@ -152,9 +152,9 @@ async fn an_empty_page_ends_the_listing() {
 }
 
 #[tokio::test]
-async fn a_server_that_never_ends_hits_the_page_cap() {
+async fn a_server_repeating_a_page_is_a_paging_loop() {
     let server = MockServer::start_async().await;
-    let endless = server
+    let same = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/fraudEvents");
             then.status(200)
@@ -165,16 +165,56 @@ async fn a_server_that_never_ends_hits_the_page_cap() {
         .base_url(server.base_url())
         .credential(StaticToken::new(TOKEN))
         .page_size(Some(1))
+        .prefetch(false)
+        .build()
+        .unwrap();
+    let mut pager = client.list(&AlertQuery::new());
+    assert!(pager.try_next().await.unwrap().is_some());
+    let err = pager.try_next().await.unwrap_err();
+    assert!(err.to_string().contains("paging loop"), "{err}");
+    assert_eq!(same.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn a_server_that_never_ends_hits_the_page_cap() {
+    let server = MockServer::start_async().await;
+    let mut mocks = Vec::new();
+    for n in 1..=6u32 {
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(GET)
+                        .path("/v1/fraudEvents")
+                        .query_param("PageNumber", n.to_string());
+                    then.status(200)
+                        .json_body(json!([event(SUB_A, n, "Active", "High")]));
+                })
+                .await,
+        );
+    }
+    let client = FraudEventsClient::builder()
+        .base_url(server.base_url())
+        .credential(StaticToken::new(TOKEN))
+        .page_size(Some(1))
         .max_pages(5)
         .build()
         .unwrap();
-    let err = client
-        .list(&AlertQuery::new())
-        .try_collect()
-        .await
-        .unwrap_err();
+    let mut pager = client.list(&AlertQuery::new());
+    let mut read = 0;
+    let err = loop {
+        match pager.try_next().await {
+            Ok(Some(_)) => read += 1,
+            Ok(None) => panic!("the listing ended without hitting the cap"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(read, 5, "every page up to the cap is yielded");
     assert!(err.to_string().contains("passed 5 pages"), "{err}");
-    assert_eq!(endless.calls_async().await, 5);
+    assert_eq!(
+        mocks[5].calls_async().await,
+        0,
+        "the page past the cap is never requested"
+    );
 }
 
 #[tokio::test]

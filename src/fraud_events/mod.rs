@@ -240,7 +240,11 @@ struct Pages {
 }
 
 impl PageFetcher for Pages {
-    fn fetch(&self, at: Continuation) -> BoxFuture<'static, Result<Page>> {
+    fn fetch(
+        &self,
+        at: Continuation,
+        _: Option<tokio::sync::oneshot::Sender<Continuation>>,
+    ) -> BoxFuture<'static, Result<Page>> {
         let inner = self.inner.clone();
         let mut url = inner.events.clone();
         let mut params = self.plan.params.clone();

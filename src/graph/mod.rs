@@ -203,10 +203,27 @@ struct GraphPage {
     count: Option<u64>,
 }
 
+/// Finds `"@odata.nextLink": "..."` in a page without decoding it, so the next fetch can
+/// start while this page decodes. A guess: the decoded page's own link decides.
+fn scan_next_link(body: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\"@odata.nextLink\"";
+    let at = memchr::memmem::find(body, KEY)? + KEY.len();
+    let rest = body[at..]
+        .trim_ascii_start()
+        .strip_prefix(b":")?
+        .trim_ascii_start();
+    let mut de = serde_json::Deserializer::from_slice(rest);
+    String::deserialize(&mut de).ok()
+}
+
 struct Pages(Arc<Inner>);
 
 impl PageFetcher for Pages {
-    fn fetch(&self, at: Continuation) -> BoxFuture<'static, Result<Page>> {
+    fn fetch(
+        &self,
+        at: Continuation,
+        early_next: Option<tokio::sync::oneshot::Sender<Continuation>>,
+    ) -> BoxFuture<'static, Result<Page>> {
         let inner = self.0.clone();
         Box::pin(async move {
             let Cursor::Url(url) = at.0 else {
@@ -222,6 +239,11 @@ impl PageFetcher for Pages {
                 )))
             })?;
             let response = inner.transport.send(Request::get(url, "list")).await?;
+            if let Some(tx) = early_next
+                && let Some(link) = scan_next_link(&response.body)
+            {
+                let _ = tx.send(Continuation(Cursor::Url(link)));
+            }
             let page: GraphPage = response.json(Api::Graph)?;
             Ok(Page {
                 items: page.value,

@@ -15,6 +15,11 @@ use crate::error::InvalidInput;
 /// The longest id accepted, in bytes. Graph's longest documented id is 73 characters.
 pub const MAX_ID_LEN: usize = 256;
 
+/// ASCII bytes an id must not hold: path and query delimiters, whitespace, controls.
+fn forbidden(b: u8) -> bool {
+    matches!(b, b'/' | b'\\' | b'?' | b'#' | b'%') || b <= b' ' || b == 0x7f
+}
+
 fn validate(field: &'static str, value: &str) -> Result<(), InvalidInput> {
     if value.is_empty() {
         return Err(InvalidInput::new(field, "must not be empty"));
@@ -28,12 +33,22 @@ fn validate(field: &'static str, value: &str) -> Result<(), InvalidInput> {
             ),
         ));
     }
-    if let Some(c) = value
-        .chars()
-        .find(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control())
-    {
+    // Ids are ASCII in practice: check bytes, and look at characters only past the first
+    // non-ASCII byte (Unicode whitespace and C1 controls are rejected too).
+    let bad = match value.bytes().position(|b| !b.is_ascii() || forbidden(b)) {
+        None => None,
+        Some(i) if value.as_bytes()[i].is_ascii() => Some(char::from(value.as_bytes()[i])),
+        Some(i) => value[i..].chars().find(|&c| {
+            if c.is_ascii() {
+                forbidden(c as u8)
+            } else {
+                c.is_whitespace() || c.is_control()
+            }
+        }),
+    };
+    if let Some(c) = bad {
         let shown = if c.is_control() || c.is_whitespace() {
-            format!("{:?}", c)
+            format!("{c:?}")
         } else {
             format!("'{c}'")
         };
@@ -178,3 +193,20 @@ id_type!(
     TenantId,
     "tenant id"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_ascii_whitespace_and_controls_are_rejected_ascii_letters_kept() {
+        assert!(AlertId::new("abc\u{a0}def").is_err());
+        assert!(AlertId::new("abc\u{85}").is_err());
+        assert!(AlertId::new("é\u{2028}").is_err());
+        assert!(AlertId::new("évènement_1").is_ok());
+        let e = AlertId::new("a b").unwrap_err();
+        assert!(e.reason().contains("' '"), "{}", e.reason());
+        let e = AlertId::new("a\\b").unwrap_err();
+        assert!(e.reason().contains("'\\'"), "{}", e.reason());
+    }
+}
