@@ -355,14 +355,14 @@ impl fmt::Display for ServiceError {
 impl std::error::Error for ServiceError {}
 
 /// A failure to obtain a token.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct AuthError {
     message: String,
     code: Option<String>,
     transient: bool,
     #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl AuthError {
@@ -389,7 +389,7 @@ impl AuthError {
 
     /// Adds the underlying cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.source = Some(std::sync::Arc::new(source));
         self
     }
 

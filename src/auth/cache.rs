@@ -23,7 +23,16 @@ pub(crate) struct TokenCache {
     provider: Arc<dyn TokenProvider>,
     scope: Scope,
     slot: RwLock<Option<Cached>>,
-    refresh: tokio::sync::Mutex<u64>,
+    refresh: tokio::sync::Mutex<Refresh>,
+}
+
+/// What the last fetch did, so that callers queued behind a failed fetch share its error
+/// instead of each asking the provider again.
+#[derive(Default)]
+struct Refresh {
+    generation: u64,
+    attempts: u64,
+    last_error: Option<(u64, AuthError)>,
 }
 
 impl fmt::Debug for TokenCache {
@@ -47,7 +56,7 @@ impl TokenCache {
             provider,
             scope,
             slot: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(0),
+            refresh: tokio::sync::Mutex::new(Refresh::default()),
         }
     }
 
@@ -63,15 +72,23 @@ impl TokenCache {
         if let Some(lease) = self.fresh(Utc::now()) {
             return Ok(lease);
         }
-        let mut generation = self.refresh.lock().await;
-        // Whoever held the lock before us may have refreshed already.
+        let attempts_seen = self.refresh.try_lock().map(|r| r.attempts).ok();
+        let mut refresh = self.refresh.lock().await;
+        // Whoever held the lock before us may have refreshed already, or failed to.
         let now = Utc::now();
         if let Some(lease) = self.fresh(now) {
             return Ok(lease);
         }
+        if let Some((attempt, e)) = &refresh.last_error
+            && attempts_seen.is_none_or(|seen| *attempt > seen)
+        {
+            return Err(e.clone());
+        }
+        refresh.attempts += 1;
         match self.provider.token(&self.scope).await {
             Ok(t) => {
-                *generation += 1;
+                refresh.generation += 1;
+                refresh.last_error = None;
                 let lifetime = t.expires_at - now;
                 let margin = REFRESH_BEFORE.min(lifetime / 2).max(TimeDelta::zero());
                 let cached = Cached {
@@ -81,7 +98,7 @@ impl TokenCache {
                         .expires_at
                         .checked_sub_signed(margin)
                         .unwrap_or(t.expires_at),
-                    generation: *generation,
+                    generation: refresh.generation,
                 };
                 let lease = Lease {
                     token: cached.token.clone(),
@@ -91,6 +108,7 @@ impl TokenCache {
                 Ok(lease)
             }
             Err(e) => {
+                refresh.last_error = Some((refresh.attempts, e.clone()));
                 // A failed refresh keeps the current token while it is still valid.
                 let slot = self.slot.read().unwrap_or_else(|p| p.into_inner());
                 match slot.as_ref().filter(|c| now < c.expires_at) {

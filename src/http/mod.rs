@@ -263,8 +263,7 @@ enum AttemptError {
     Connect(String),
     Interrupted(String),
     Timeout,
-    TooLarge(u64),
-    Redirect(Option<String>),
+    Final(FinalError),
 }
 
 /// The shared transport of one client.
@@ -334,19 +333,20 @@ impl Transport {
         if !same_origin(&self.base, &req.url) {
             return Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
                 format!(
-                    "refusing to send the token to {}://{}: the client is configured for {}://{}",
-                    req.url.scheme(),
-                    req.url.host_str().unwrap_or_default(),
-                    self.base.scheme(),
-                    self.base.host_str().unwrap_or_default()
+                    "refusing to send the token to {}: the client is configured for {}",
+                    origin(&req.url),
+                    origin(&self.base)
                 ),
                 None,
             ))));
         }
-        // One id per operation, reused by its retries: Graph's client-request-id, and
-        // Partner Center's MS-RequestId, its idempotency key.
-        let client_request_id = Uuid::new_v4();
-        let correlation_id = Uuid::new_v4();
+        // Graph: one client-request-id per operation, reused by its retries. Partner Center:
+        // MS-RequestId is an idempotency key, reused only after a timeout and new after any
+        // answer; MS-CorrelationId stays for the whole operation.
+        let mut sent = Sent {
+            request_id: Uuid::new_v4(),
+            correlation_id: Uuid::new_v4(),
+        };
         let start = Instant::now();
         let mut attempt = 0u32;
         let mut reauthenticated = false;
@@ -359,21 +359,23 @@ impl Transport {
                 method = %req.method,
                 path = req.url.path(),
                 attempt,
+                client_request_id = %sent.request_id,
                 status = tracing::field::Empty,
                 request_id = tracing::field::Empty,
             );
+            let budget_left = self
+                .settings
+                .retry
+                .budget()
+                .saturating_sub(start.elapsed())
+                .max(Duration::from_millis(1));
             let result = self
-                .attempt(
-                    &req,
-                    lease.token.expose_secret(),
-                    client_request_id,
-                    correlation_id,
-                )
+                .attempt(&req, lease.token.expose_secret(), &sent, budget_left)
                 .instrument(span.clone())
                 .await;
             let (outcome, failure) = match result {
                 Ok((status, headers, body)) => {
-                    let ids = self.ids(client_request_id, &headers, None);
+                    let ids = self.ids(&sent, &headers, None);
                     span.record("status", status);
                     if let Some(id) = ids.request_id() {
                         span.record("request_id", id);
@@ -386,11 +388,15 @@ impl Transport {
                     body,
                 }) => {
                     span.record("status", status);
+                    if let Some(id) = self.ids(&sent, &headers, None).request_id() {
+                        span.record("request_id", id);
+                    }
                     if status == 401 && !reauthenticated {
                         // The token may have been revoked or expired early: fetch a new one once.
                         self.tokens.invalidate(lease.generation);
                         reauthenticated = true;
                         tracing::debug!(parent: &span, "401: retrying once with a new token");
+                        self.renew(&mut sent);
                         continue;
                     }
                     let retry_after = headers
@@ -402,35 +408,19 @@ impl Transport {
                             status,
                             retry_after,
                         },
-                        AttemptError::Status {
+                        Failure::Status {
                             status,
                             headers,
                             body,
                         },
                     )
                 }
-                Err(e @ AttemptError::Connect(_)) => (Outcome::Connect, e),
-                Err(e @ (AttemptError::Interrupted(_) | AttemptError::Timeout)) => {
-                    (Outcome::Interrupted, e)
+                Err(AttemptError::Connect(m)) => (Outcome::Connect, Failure::Transport(m, true)),
+                Err(AttemptError::Interrupted(m)) => {
+                    (Outcome::Interrupted, Failure::Transport(m, false))
                 }
-                Err(AttemptError::TooLarge(n)) => {
-                    return Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
-                        format!(
-                            "the answer is larger than the {} byte limit ({n} bytes or more)",
-                            self.settings.max_body_bytes
-                        ),
-                        Some(RequestIds::new(client_request_id)),
-                    ))));
-                }
-                Err(AttemptError::Redirect(to)) => {
-                    return Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
-                        format!(
-                            "the service redirected to {}; redirects are not followed with the token",
-                            to.as_deref().unwrap_or("(no location)")
-                        ),
-                        Some(RequestIds::new(client_request_id)),
-                    ))));
-                }
+                Err(AttemptError::Timeout) => (Outcome::Interrupted, Failure::Timeout),
+                Err(AttemptError::Final(e)) => return Err(e.into_error(self.base_ids(&sent))),
             };
             let jitter = f64::from(Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
             let decision = decide(
@@ -444,13 +434,16 @@ impl Transport {
             match decision {
                 Decision::Retry(wait) => {
                     tracing::debug!(parent: &span, ?wait, "retrying");
+                    if matches!(failure, Failure::Status { .. }) {
+                        self.renew(&mut sent);
+                    }
                     self.settings.sleep.sleep(wait).await;
                 }
                 Decision::Stop | Decision::Throttled => {
                     return Err(self.error(
                         failure,
                         &req,
-                        client_request_id,
+                        &sent,
                         attempt,
                         decision == Decision::Throttled,
                         start.elapsed(),
@@ -460,27 +453,36 @@ impl Transport {
         }
     }
 
+    /// A new MS-RequestId after an answer (Partner Center's rule); Graph keeps its id.
+    fn renew(&self, sent: &mut Sent) {
+        if self.api == Api::PartnerCenter {
+            sent.request_id = Uuid::new_v4();
+        }
+    }
+
     async fn attempt(
         &self,
         req: &Request,
         token: &str,
-        client_request_id: Uuid,
-        correlation_id: Uuid,
+        sent: &Sent,
+        budget_left: Duration,
     ) -> Result<(u16, HeaderMap, Vec<u8>), AttemptError> {
         let mut builder = self
             .http
             .request(req.method.clone(), req.url.clone())
             .headers(self.headers.clone());
         let mut auth = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
-            AttemptError::Connect("the token holds characters a header cannot".into())
+            AttemptError::Final(FinalError::Auth(
+                "the token provider returned a token with characters a header cannot hold",
+            ))
         })?;
         auth.set_sensitive(true);
         builder = builder.header(reqwest::header::AUTHORIZATION, auth);
         builder = match self.api {
-            Api::Graph => builder.header("client-request-id", client_request_id.to_string()),
+            Api::Graph => builder.header("client-request-id", sent.request_id.to_string()),
             Api::PartnerCenter => builder
-                .header("MS-RequestId", client_request_id.to_string())
-                .header("MS-CorrelationId", correlation_id.to_string()),
+                .header("MS-RequestId", sent.request_id.to_string())
+                .header("MS-CorrelationId", sent.correlation_id.to_string()),
         };
         if let Some(body) = &req.body {
             builder = builder
@@ -490,26 +492,39 @@ impl Transport {
         let limit = self.settings.max_body_bytes;
         let work = async {
             let mut response = builder.send().await.map_err(classify)?;
+            // A client passed in may follow redirects by itself; what it reached is not ours.
+            if !same_origin(&self.base, response.url()) {
+                return Err(AttemptError::Final(FinalError::Redirect(origin(
+                    response.url(),
+                ))));
+            }
             let status = response.status();
             if status.is_redirection() {
                 let to = response
                     .headers()
                     .get(reqwest::header::LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                return Err(AttemptError::Redirect(to));
+                    .map(|l| match req.url.join(l) {
+                        Ok(u) => origin(&u),
+                        Err(_) => "an unreadable location".to_owned(),
+                    })
+                    .unwrap_or_else(|| "no location".to_owned());
+                return Err(AttemptError::Final(FinalError::Redirect(to)));
             }
             if let Some(len) = response.content_length()
                 && len > limit as u64
             {
-                return Err(AttemptError::TooLarge(len));
+                return Err(AttemptError::Final(FinalError::TooLarge(limit, len)));
             }
             let mut body = Vec::with_capacity(
                 response.content_length().unwrap_or(8192).min(limit as u64) as usize,
             );
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
                 if body.len() + chunk.len() > limit {
-                    return Err(AttemptError::TooLarge((body.len() + chunk.len()) as u64));
+                    return Err(AttemptError::Final(FinalError::TooLarge(
+                        limit,
+                        (body.len() + chunk.len()) as u64,
+                    )));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -524,25 +539,31 @@ impl Transport {
                 })
             }
         };
-        match tokio::time::timeout(self.settings.timeouts.per_attempt, work).await {
+        let limit = self.settings.timeouts.per_attempt.min(budget_left);
+        match tokio::time::timeout(limit, work).await {
             Ok(r) => r,
             Err(_) => Err(AttemptError::Timeout),
         }
     }
 
-    fn ids(
-        &self,
-        client_request_id: Uuid,
-        headers: &HeaderMap,
-        inner: Option<&InnerError>,
-    ) -> RequestIds {
+    /// The ids the client sent.
+    fn base_ids(&self, sent: &Sent) -> RequestIds {
+        let mut ids = RequestIds::new(sent.request_id);
+        if self.api == Api::PartnerCenter {
+            ids.correlation_id = Some(sent.correlation_id.to_string());
+        }
+        ids
+    }
+
+    /// The ids the client sent, completed by what the service answered.
+    fn ids(&self, sent: &Sent, headers: &HeaderMap, inner: Option<&InnerError>) -> RequestIds {
         let header = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let mut ids = RequestIds::new(client_request_id);
+        let mut ids = self.base_ids(sent);
         match self.api {
             Api::Graph => {
                 ids.request_id =
@@ -553,7 +574,9 @@ impl Transport {
             }
             Api::PartnerCenter => {
                 ids.request_id = header("ms-requestid");
-                ids.correlation_id = header("ms-correlationid");
+                if let Some(c) = header("ms-correlationid") {
+                    ids.correlation_id = Some(c);
+                }
                 ids.date = header("date");
             }
         }
@@ -562,21 +585,21 @@ impl Transport {
 
     fn error(
         &self,
-        failure: AttemptError,
+        failure: Failure,
         req: &Request,
-        client_request_id: Uuid,
+        sent: &Sent,
         attempts: u32,
         throttled: bool,
         elapsed: Duration,
     ) -> Error {
         match failure {
-            AttemptError::Status {
+            Failure::Status {
                 status,
                 headers,
                 body,
             } => {
                 let parsed = ErrorBody::parse(self.api, &body);
-                let ids = self.ids(client_request_id, &headers, parsed.inner.as_ref());
+                let ids = self.ids(sent, &headers, parsed.inner.as_ref());
                 let retry_after = headers
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
@@ -607,33 +630,77 @@ impl Transport {
                     _ => Error::Service(e),
                 }
             }
-            AttemptError::Timeout => Error::Timeout(Box::new(TimeoutError {
+            Failure::Timeout => Error::Timeout(Box::new(TimeoutError {
                 what: "per-attempt timeout",
                 elapsed,
-                ids: Some(RequestIds::new(client_request_id)),
+                ids: Some(self.base_ids(sent)),
                 attempts,
             })),
-            AttemptError::Connect(message) | AttemptError::Interrupted(message) => {
-                let connect = message.starts_with("connect");
-                Error::Transport(Box::new(TransportError {
-                    api: self.api,
-                    message,
-                    ids: RequestIds::new(client_request_id),
-                    attempts,
-                    connect,
-                }))
-            }
-            AttemptError::TooLarge(_) | AttemptError::Redirect(_) => unreachable_attempt(),
+            Failure::Transport(message, connect) => Error::Transport(Box::new(TransportError {
+                api: self.api,
+                message,
+                ids: self.base_ids(sent),
+                attempts,
+                connect,
+            })),
         }
     }
 }
 
-/// Too-large and redirect answers return before a retry decision is taken.
-fn unreachable_attempt() -> Error {
-    Error::InvalidResponse(Box::new(InvalidResponse::new(
-        "internal: an answer that is never retried reached the retry path",
-        None,
-    )))
+/// The ids sent with an attempt.
+struct Sent {
+    request_id: Uuid,
+    correlation_id: Uuid,
+}
+
+/// A failed attempt the retry policy may look at.
+enum Failure {
+    Status {
+        status: u16,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    },
+    Transport(String, bool),
+    Timeout,
+}
+
+/// A failure no retry can mend.
+enum FinalError {
+    TooLarge(usize, u64),
+    Redirect(String),
+    Auth(&'static str),
+}
+
+impl FinalError {
+    fn into_error(self, ids: RequestIds) -> Error {
+        match self {
+            FinalError::TooLarge(limit, n) => {
+                Error::InvalidResponse(Box::new(InvalidResponse::new(
+                    format!("the answer is larger than the {limit} byte limit ({n} bytes or more)"),
+                    Some(ids),
+                )))
+            }
+            FinalError::Redirect(to) => Error::InvalidResponse(Box::new(InvalidResponse::new(
+                format!(
+                    "the service redirected to {to}; redirects are not followed with the token"
+                ),
+                Some(ids),
+            ))),
+            FinalError::Auth(m) => Error::Auth(Box::new(crate::error::AuthError::new(m))),
+        }
+    }
+}
+
+/// `scheme://host[:port]`, never the path or query (which may be long or opaque).
+fn origin(url: &Url) -> String {
+    match url.port() {
+        Some(p) => format!(
+            "{}://{}:{p}",
+            url.scheme(),
+            url.host_str().unwrap_or_default()
+        ),
+        None => format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default()),
+    }
 }
 
 fn classify(e: reqwest::Error) -> AttemptError {

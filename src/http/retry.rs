@@ -87,6 +87,11 @@ impl RetryPolicy {
         self
     }
 
+    /// The time all attempts and waits of one call may take.
+    pub fn budget(&self) -> Duration {
+        self.operation_budget
+    }
+
     /// Attempts in all.
     pub fn attempts(&self) -> u32 {
         self.max_attempts

@@ -33,6 +33,12 @@ fn validate(field: &'static str, value: &str) -> Result<(), InvalidInput> {
             ),
         ));
     }
+    if value == "." || value == ".." {
+        return Err(InvalidInput::new(
+            field,
+            format!("must not be {value:?} (a URL path would drop or climb it)"),
+        ));
+    }
     // Ids are ASCII in practice: check bytes, and look at characters only past the first
     // non-ASCII byte (Unicode whitespace and C1 controls are rejected too).
     let bad = match value.bytes().position(|b| !b.is_ascii() || forbidden(b)) {
@@ -204,6 +210,9 @@ mod tests {
         assert!(AlertId::new("abc\u{85}").is_err());
         assert!(AlertId::new("é\u{2028}").is_err());
         assert!(AlertId::new("évènement_1").is_ok());
+        assert_eq!(AlertId::new("..").unwrap_err().field(), "alert id");
+        assert!(SubscriptionId::new(".").is_err());
+        assert!(AlertId::new("...").is_ok());
         let e = AlertId::new("a b").unwrap_err();
         assert!(e.reason().contains("' '"), "{}", e.reason());
         let e = AlertId::new("a\\b").unwrap_err();
