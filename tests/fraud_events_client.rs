@@ -7,7 +7,7 @@ use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use partner_alerts::auth::StaticToken;
 use partner_alerts::{
-    AlertId, AlertQuery, AlertSource, AlertStatus, AlertType, Error, Field, Filter,
+    AlertId, AlertQuery, AlertSource, AlertStatus, AlertType, Continuation, Error, Field, Filter,
     FraudEventsClient, ResolvedReason, Severity, StatusUpdate, SubscriptionId, UpdateTarget,
 };
 use serde_json::{Value, json};
@@ -72,10 +72,17 @@ async fn lists_with_the_new_model_header_and_pages_until_a_short_page() {
         .await;
     let page2 = server
         .mock_async(|when, then| {
+            // Every page carries the whole query and the same headers.
             when.method(GET)
                 .path("/v1/fraudEvents")
+                .query_param("EventStatus", "Active")
+                .query_param("SubscriptionId", SUB_A)
+                .query_param("EventType", "NetworkConnectionsToCryptoMiningPools")
                 .query_param("PageSize", "2")
-                .query_param("PageNumber", "2");
+                .query_param("PageNumber", "2")
+                .header("x-neweventsmodel", "true")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header_exists("ms-requestid");
             then.status(200)
                 .json_body(json!([event(SUB_A, 3, "Active", "High")]));
         })
@@ -237,21 +244,109 @@ async fn the_legacy_model_sends_no_header_and_reads_one_array() {
         .new_events_model(false)
         .build()
         .unwrap();
-    // EventType is new-model only: the client filters the type itself.
+    // Legacy events carry no type: a filter on it would silently match nothing.
     let q = AlertQuery::new().filter(Filter::alert_type().eq(AlertType::CRYPTO_MINING));
-    let alerts = client.list(&q).try_collect().await.unwrap();
-    assert!(
-        alerts.is_empty(),
-        "legacy events carry no type, so none matches"
-    );
-    let all = client.list(&AlertQuery::new()).try_collect().await.unwrap();
+    let e = client.list(&q).try_collect().await.unwrap_err();
+    assert!(matches!(e, Error::Unsupported(_)), "{e:?}");
+    assert!(e.to_string().contains("alertType"), "{e}");
+    assert_eq!(legacy.calls_async().await, 0);
+
+    let q = AlertQuery::new().filter(Filter::status().eq(AlertStatus::Active));
+    let all = client.list(&q).try_collect().await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(
         all[0].id.as_str(),
         "2a7064fb-1e33-4007-974e-352cb3f2c805_2edeb5b1-766f-4209-9271-3ddf27755afa"
     );
     assert_eq!(all[0].status, Some(AlertStatus::Active));
-    assert_eq!(legacy.calls_async().await, 2);
+    assert_eq!(legacy.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn an_unknown_alert_type_is_matched_client_side_not_sent() {
+    let server = MockServer::start_async().await;
+    let mut novel = event(SUB_A, 2, "Active", "High");
+    novel["eventType"] = json!("QuantumMining");
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/fraudEvents")
+                .query_param_missing("EventType");
+            then.status(200)
+                .json_body(json!([event(SUB_A, 1, "Active", "High"), novel]));
+        })
+        .await;
+    let q = AlertQuery::new().filter(Filter::alert_type().eq(AlertType::new("quantumMining")));
+    let alerts = client(&server).list(&q).try_collect().await.unwrap();
+    assert_eq!(list.calls_async().await, 1);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        alerts[0].alert_type.as_ref().unwrap().as_str(),
+        "QuantumMining"
+    );
+}
+
+#[tokio::test]
+async fn a_listing_resumes_from_a_saved_continuation() {
+    let server = MockServer::start_async().await;
+    let page1 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/fraudEvents")
+                .query_param("PageNumber", "1");
+            then.status(200).json_body(json!([
+                event(SUB_A, 1, "Active", "High"),
+                event(SUB_A, 2, "Active", "High")
+            ]));
+        })
+        .await;
+    let page2 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/fraudEvents")
+                .query_param("EventStatus", "Active")
+                .query_param("PageSize", "2")
+                .query_param("PageNumber", "2");
+            then.status(200)
+                .json_body(json!([event(SUB_A, 3, "Active", "High")]));
+        })
+        .await;
+    let client = FraudEventsClient::builder()
+        .base_url(server.base_url())
+        .credential(StaticToken::new(TOKEN))
+        .page_size(Some(2))
+        .prefetch(false)
+        .build()
+        .unwrap();
+    let q = AlertQuery::new().filter(Filter::status().eq(AlertStatus::Active));
+    let mut pages = client.list(&q).pages();
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(first.items().len(), 2);
+    // Saved as JSON across a restart.
+    let saved = serde_json::to_string(first.next().unwrap()).unwrap();
+    drop(pages);
+
+    let at: Continuation = serde_json::from_str(&saved).unwrap();
+    let rest = client.resume(&q, at).try_collect().await.unwrap();
+    let ids: Vec<&str> = rest.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [format!("{SUB_A}_00000003-766f-4209-9271-3ddf27755afa")]
+    );
+    assert_eq!(
+        (page1.calls_async().await, page2.calls_async().await),
+        (1, 1)
+    );
+
+    // A Graph listing's continuation is refused with nothing sent.
+    let graph: Continuation =
+        serde_json::from_value(json!({"url": "https://graph.microsoft.com/beta/x"})).unwrap();
+    let e = client.resume(&q, graph).try_collect().await.unwrap_err();
+    assert!(e.is_invalid_input(), "{e:?}");
+    assert_eq!(
+        (page1.calls_async().await, page2.calls_async().await),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
@@ -476,4 +571,33 @@ async fn a_throttled_post_is_retried_then_reported_as_throttled() {
         err.service_error().unwrap().message.as_deref(),
         Some("Rate limit is exceeded. Try again in 57 seconds.")
     );
+}
+
+#[tokio::test]
+async fn a_target_named_twice_is_sent_once_and_reported_twice() {
+    let server = MockServer::start_async().await;
+    let a1 = format!("{SUB_A}_00000001-766f-4209-9271-3ddf27755afa");
+    let mut r1 = event(SUB_A, 1, "Investigating", "High");
+    r1["resolvedReason"] = json!("None");
+    let post = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("/v1/fraudEvents/subscription/{SUB_A}/status"))
+                .json_body(json!({"EventIds": [a1], "EventStatus": "Investigating"}));
+            then.status(200).json_body(json!([r1]));
+        })
+        .await;
+    let id = AlertId::new(&a1).unwrap();
+    let targets = [
+        UpdateTarget::from(id.clone()),
+        UpdateTarget::from(id.clone()),
+    ];
+    let report =
+        AlertSource::update_status(&client(&server), &targets, &StatusUpdate::investigating())
+            .await
+            .unwrap();
+    assert_eq!(post.calls_async().await, 1);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    let ok: Vec<&AlertId> = report.succeeded_ids().collect();
+    assert_eq!(ok, [&id, &id]);
 }

@@ -9,11 +9,13 @@
 //!
 //! | Asked for | Partner Center | The client |
 //! |---|---|---|
-//! | `status eq`, `subscriptionId eq`, `alertType eq` joined by `and` | `EventStatus`, `SubscriptionId`, `EventType` (new model) | sends them |
-//! | any other filter term (`severity`, dates, `or`, `not`, `in`) | no `$filter` | evaluates it on each event |
+//! | `status eq`, `subscriptionId eq`, `alertType eq` (a known type) joined by `and` | `EventStatus`, `SubscriptionId`, `EventType` (new model) | sends them, and checks them on each event too |
+//! | any other filter term (`severity`, dates, an unknown alert type, `or`, `not`, `in`) | no `$filter` | evaluates it on each event |
+//! | a filter on a property the legacy model lacks (`alertType`, `severity`, `confidenceLevel`, `displayName`, `description`, `isTest`, `valueAddedResellerTenantId`) with the legacy model | | [`Error::Unsupported`] before sending |
 //! | a raw filter | | [`Error::Unsupported`] before sending |
 //! | `$select` | | drops the other properties |
 //! | `$count` | no total | pages carry no count |
+//! | resume a listing | | [`FraudEventsClient::resume`] with the same query |
 //! | get by id | no endpoint | lists the event's subscription (taken from the `<subscriptionId>_<id>` event id) and picks the event: one listing of that subscription per call |
 
 use std::collections::BTreeMap;
@@ -249,6 +251,14 @@ impl PageFetcher for Pages {
         let mut url = inner.events.clone();
         let mut params = self.plan.params.clone();
         let paging = match at.0 {
+            Cursor::Url(_) => {
+                return Box::pin(async {
+                    Err(
+                        InvalidInput::new("continuation", "is not a Partner Center continuation")
+                            .into(),
+                    )
+                });
+            }
             Cursor::PageNumber { number, size } => {
                 if number > inner.max_pages {
                     return Box::pin(async move {
@@ -265,7 +275,7 @@ impl PageFetcher for Pages {
                 params.push(("PageNumber", number.to_string()));
                 Some((number, size))
             }
-            _ => None,
+            Cursor::Whole => None,
         };
         let query = encode_pairs(&params);
         url.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
@@ -302,16 +312,32 @@ impl PageFetcher for Pages {
     }
 }
 
-/// Partner Center's spelling of an alert type: the known types Pascal-cased, others as given.
-fn event_type(t: &AlertType) -> String {
+/// Partner Center's spelling of a known alert type (Pascal-cased). Unknown types are not
+/// sent: how Partner Center spells them is unknown, so they are matched on each event.
+fn event_type(t: &AlertType) -> Option<String> {
     let t = t.canonical();
-    let s = t.as_str();
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) if t.is_known() => first.to_ascii_uppercase().to_string() + chars.as_str(),
-        _ => s.to_owned(),
+    if !t.is_known() {
+        return None;
     }
+    let mut chars = t.as_str().chars();
+    let first = chars.next()?;
+    Some(first.to_ascii_uppercase().to_string() + chars.as_str())
 }
+
+/// The alert fields a legacy-model event carries (after conversion to [`Alert`]).
+const LEGACY_FIELDS: &[Field] = &[
+    Field::Id,
+    Field::Status,
+    Field::CustomerTenantId,
+    Field::SubscriptionId,
+    Field::CatalogOfferId,
+    Field::DetectedDateTime,
+    Field::FirstObservedDateTime,
+    Field::LastObservedDateTime,
+    Field::ResolvedReason,
+    Field::ResolvedOnDateTime,
+    Field::ResolvedBy,
+];
 
 /// The subscription an event id names (`<subscriptionId>_<id>`, as observed).
 fn subscription_of(id: &AlertId) -> Option<SubscriptionId> {
@@ -360,6 +386,15 @@ impl FraudEventsClient {
                     "Partner Center has no $filter, and a raw filter cannot be evaluated by the client: {f}"
                 )));
             }
+            if !self.inner.new_model
+                && let Some(field) = f.fields().into_iter().find(|f| !LEGACY_FIELDS.contains(f))
+            {
+                // Every legacy event lacks it, so the filter would silently match none or all.
+                return Err(Error::Unsupported(format!(
+                    "the legacy events model has no {}; filter on it with the new events model",
+                    field.name()
+                )));
+            }
             if let Some(s) = f.required_eq(Field::Status).and_then(|l| l.as_string()) {
                 params.push((
                     "EventStatus",
@@ -373,9 +408,12 @@ impl FraudEventsClient {
                 params.push(("SubscriptionId", SubscriptionId::new(s)?.to_string()));
             }
             if self.inner.new_model
-                && let Some(t) = f.required_eq(Field::AlertType).and_then(|l| l.as_string())
+                && let Some(t) = f
+                    .required_eq(Field::AlertType)
+                    .and_then(|l| l.as_string())
+                    .and_then(|t| event_type(&AlertType::new(t)))
             {
-                params.push(("EventType", event_type(&AlertType::new(t))));
+                params.push(("EventType", t));
             }
         }
         Ok(Plan {
@@ -388,10 +426,6 @@ impl FraudEventsClient {
     /// Lists the alerts matching `query` as [`Alert`]s (converted from fraud events; see the
     /// module docs for what is evaluated where).
     pub fn list(&self, query: &AlertQuery) -> Pager {
-        let plan = match self.plan(query) {
-            Ok(p) => p,
-            Err(e) => return Pager::failed(e),
-        };
         let start = match self.inner.page_size {
             Some(size) => Cursor::PageNumber {
                 number: 1,
@@ -399,12 +433,23 @@ impl FraudEventsClient {
             },
             None => Cursor::Whole,
         };
+        self.resume(query, Continuation(start))
+    }
+
+    /// Continues a listing of `query` from a [`Continuation`] saved earlier (from
+    /// [`Page::next`] or [`Pager::continuation`]); pass the same query, since Partner Center
+    /// pages carry no link that remembers it.
+    pub fn resume(&self, query: &AlertQuery, at: Continuation) -> Pager {
+        let plan = match self.plan(query) {
+            Ok(p) => p,
+            Err(e) => return Pager::failed(e),
+        };
         Pager::new(
             Arc::new(Pages {
                 inner: self.inner.clone(),
                 plan,
             }),
-            Continuation(start),
+            at,
             self.inner.prefetch,
         )
     }
@@ -558,14 +603,17 @@ impl AlertSource for FraudEventsClient {
             }
         }
         for (sub, ids) in groups {
-            match self.post_status(&sub, &ids, update).await {
+            // A target named twice is sent once and reported twice.
+            let mut seen = std::collections::HashSet::new();
+            let unique: Vec<AlertId> = ids.iter().filter(|id| seen.insert(*id)).cloned().collect();
+            match self.post_status(&sub, &unique, update).await {
                 Ok(events) => {
-                    let mut returned: BTreeMap<AlertId, FraudEvent> = events
+                    let returned: BTreeMap<AlertId, FraudEvent> = events
                         .into_iter()
                         .map(|e| (e.event_id.clone(), e))
                         .collect();
                     for id in ids {
-                        match returned.remove(&id) {
+                        match returned.get(&id).cloned() {
                             Some(e) => report.succeeded.push((id, Some(Alert::from(e)))),
                             None => report.failed.push((
                                 id.clone(),
@@ -596,11 +644,14 @@ mod tests {
     #[test]
     fn event_types_in_partner_center_spelling() {
         assert_eq!(
-            event_type(&AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS),
+            event_type(&AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS).unwrap(),
             "NetworkConnectionsToCryptoMiningPools"
         );
-        assert_eq!(event_type(&AlertType::new("cryptomining")), "CryptoMining");
-        assert_eq!(event_type(&AlertType::new("brandNew")), "brandNew");
+        assert_eq!(
+            event_type(&AlertType::new("cryptomining")).unwrap(),
+            "CryptoMining"
+        );
+        assert_eq!(event_type(&AlertType::new("brandNew")), None);
     }
 
     #[test]

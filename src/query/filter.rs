@@ -460,6 +460,28 @@ impl Filter {
         raw(&self.0)
     }
 
+    /// The fields the filter compares, each once, in order of appearance.
+    pub fn fields(&self) -> Vec<Field> {
+        fn walk(e: &Expr, out: &mut Vec<Field>) {
+            match e {
+                Expr::Cmp(f, ..) | Expr::In(f, _) => {
+                    if !out.contains(f) {
+                        out.push(*f);
+                    }
+                }
+                Expr::And(a, b) | Expr::Or(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Expr::Not(a) => walk(a, out),
+                Expr::Raw(_) => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.0, &mut out);
+        out
+    }
+
     /// The value of a top-level `field eq value` term (one joined by `and` to the rest), if
     /// any: what a source with simple query parameters can ask its server for.
     pub(crate) fn required_eq(&self, field: Field) -> Option<&Literal> {
