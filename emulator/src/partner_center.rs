@@ -323,30 +323,30 @@ fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply 
     else {
         return invalid("EventStatus is required: Resolved, Investigating or Active.");
     };
-    let reason = match field(&body, "ResolvedReason")
-        .and_then(Value::as_str)
-        .map(str::trim)
-    {
-        None | Some("") => None,
-        Some(r) if r.eq_ignore_ascii_case("none") => None,
-        Some(r) => match ResolvedReason::parse(r) {
-            parsed if parsed.is_known() => Some(parsed),
-            _ => {
-                return invalid(&format!(
-                    "Invalid ResolvedReason '{r}': expected Fraud, Ignore or Legitimate."
-                ));
-            }
-        },
+    // The reason only matters when resolving: with another status it is ignored, even when
+    // it is not a valid reason.
+    let reason = if status == AlertStatus::Resolved {
+        match field(&body, "ResolvedReason")
+            .and_then(Value::as_str)
+            .map(str::trim)
+        {
+            None | Some("") => None,
+            Some(r) if r.eq_ignore_ascii_case("none") => None,
+            Some(r) => match ResolvedReason::parse(r) {
+                parsed if parsed.is_known() => Some(parsed),
+                _ => {
+                    return invalid(&format!(
+                        "Invalid ResolvedReason '{r}': expected Fraud, Ignore or Legitimate."
+                    ));
+                }
+            },
+        }
+    } else {
+        None
     };
     if status == AlertStatus::Resolved && reason.is_none() {
         return invalid("ResolvedReason is required when resolving: Fraud, Ignore or Legitimate.");
     }
-    // A reason sent along with another status is accepted and ignored.
-    let reason = if status == AlertStatus::Resolved {
-        reason
-    } else {
-        None
-    };
 
     let partner = shared.generator.partner();
     let in_subscription = |a: &Alert| {

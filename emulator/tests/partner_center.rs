@@ -533,3 +533,63 @@ async fn auth_ids_and_unknown_paths() {
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(emulator.stats().partner_center_requests, 3);
 }
+
+#[tokio::test]
+async fn the_reason_only_counts_when_resolving() {
+    let emulator = start(60).await;
+    let a = emulator
+        .alerts()
+        .into_iter()
+        .find(|a| a.status == Some(AlertStatus::Active))
+        .unwrap();
+    let sub = a.subscription_id.clone().unwrap().to_string();
+    let own = emulator.event_id(&a.id).unwrap().to_string();
+
+    // Not resolving: an invalid reason (or one of the wrong type) is ignored.
+    for (status, reason, want) in [
+        ("Investigating", json!("Bored"), AlertStatus::Investigating),
+        ("Active", json!(42), AlertStatus::Active),
+        ("Investigating", json!("Fraud"), AlertStatus::Investigating),
+    ] {
+        let got = post_with(
+            &status_url(&emulator, &sub),
+            &json!({"EventIds": [own], "EventStatus": status, "ResolvedReason": reason}),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            got.status,
+            StatusCode::OK,
+            "{status} {reason}: {}",
+            got.body
+        );
+        assert_eq!(got.body[0]["resolvedReason"], "None");
+        let stored = emulator.alert(&a.id).unwrap();
+        assert_eq!(stored.status, Some(want));
+        assert_eq!(stored.resolved_reason, None);
+    }
+
+    // Resolving: the reason is required and checked.
+    let before = emulator.alert(&a.id);
+    for bad in [
+        json!({"EventIds": [own], "EventStatus": "Resolved", "ResolvedReason": "Bored"}),
+        json!({"EventIds": [own], "EventStatus": "Resolve", "ResolvedReason": ""}),
+        json!({"EventIds": [own], "EventStatus": "Resolved", "ResolvedReason": "None"}),
+        json!({"EventIds": [own], "EventStatus": "Resolved"}),
+    ] {
+        pc_error(
+            &post_with(&status_url(&emulator, &sub), &bad, &[]).await,
+            StatusCode::BAD_REQUEST,
+            800002,
+        );
+    }
+    assert_eq!(emulator.alert(&a.id), before);
+    let got = post_with(
+        &status_url(&emulator, &sub),
+        &json!({"EventIds": [own], "EventStatus": "Resolved", "ResolvedReason": "ignore"}),
+        &[],
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body[0]["resolvedReason"], "Ignore");
+}
