@@ -220,7 +220,8 @@ impl EmulatorBuilder {
 
     /// Fixes the emulator's clock at `now`: generated alerts fall in the 60 days before it,
     /// and changes are stamped with it. By default the system clock runs. With a fixed clock
-    /// and a seed, the generated alerts are identical from run to run.
+    /// and a seed, the generated alerts are identical from run to run. The clock counts in
+    /// whole 100 ns ticks (Graph's precision): finer parts of `now` are dropped.
     pub fn now(mut self, now: DateTime<Utc>) -> Self {
         self.now = Some(now);
         self
@@ -243,7 +244,7 @@ impl EmulatorBuilder {
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
                 .await?;
         let local_addr = listener.local_addr()?;
-        let anchor = self.now.unwrap_or_else(Utc::now);
+        let anchor = state::to_ticks(self.now.unwrap_or_else(Utc::now));
 
         let loaded = match &self.state_file {
             Some(path) => Store::load(path)?,
@@ -376,8 +377,9 @@ impl Emulator {
     /// Adds an alert, or replaces the one with the same id (which keeps its place and its
     /// Partner Center event id); returns the replaced alert. A new alert's event id is
     /// `<subscriptionId>_<GUID derived from its id>`. Any enum value may be stored, including
-    /// ones the models do not know.
-    pub fn insert_alert(&self, alert: Alert) -> Option<Alert> {
+    /// ones the models do not know. Times are cut to whole 100 ns ticks, as Graph keeps them.
+    pub fn insert_alert(&self, mut alert: Alert) -> Option<Alert> {
+        state::alert_to_ticks(&mut alert);
         let g = &self.shared.generator;
         let record = Record {
             seq: 0,
@@ -400,11 +402,19 @@ impl Emulator {
     }
 
     /// Changes an alert in place with `f` and returns the result; `None` if there is no such
-    /// alert. The id cannot be changed (a change to it is undone).
+    /// alert. The id cannot be changed (a change to it is undone); times are cut to whole
+    /// 100 ns ticks.
     pub fn update_alert(&self, id: &AlertId, f: impl FnOnce(&mut Alert)) -> Option<Alert> {
         self.shared.write(|s| {
             let i = s.index_of(id)?;
-            Some(s.modify(i, f).alert.clone())
+            Some(
+                s.modify(i, |a| {
+                    f(a);
+                    state::alert_to_ticks(a);
+                })
+                .alert
+                .clone(),
+            )
         })
     }
 
@@ -433,13 +443,13 @@ impl Emulator {
         self.shared.stats.snapshot()
     }
 
-    /// The emulator's "now".
+    /// The emulator's "now", in whole 100 ns ticks.
     pub fn now(&self) -> DateTime<Utc> {
         self.shared.now()
     }
 
     /// Fixes the emulator's clock at `now` (for the timestamps of later changes and raised
-    /// alerts).
+    /// alerts), cut to whole 100 ns ticks.
     pub fn set_now(&self, now: DateTime<Utc>) {
         *self.shared.clock.write().unwrap_or_else(|e| e.into_inner()) = Some(now);
     }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::Stats;
 use crate::fault::{FaultKind, FaultState, FaultyBody};
 use crate::generate::Generator;
-use crate::state::{Persister, Store};
+use crate::state::{Persister, Store, to_ticks};
 use crate::{graph, partner_center};
 
 /// The request counters behind [`Stats`].
@@ -92,13 +92,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// The emulator's "now".
+    /// The emulator's "now", in whole 100 ns ticks as Graph stamps times.
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        self.clock
-            .read()
-            .map(|c| *c)
-            .unwrap_or_else(|e| *e.into_inner())
-            .unwrap_or_else(Utc::now)
+        to_ticks(
+            self.clock
+                .read()
+                .map(|c| *c)
+                .unwrap_or_else(|e| *e.into_inner())
+                .unwrap_or_else(Utc::now),
+        )
     }
 
     /// Reads the store.

@@ -223,6 +223,28 @@ impl Store {
     }
 }
 
+/// `t` cut to whole 100-nanosecond ticks: Graph's .NET back end writes at most seven
+/// fractional digits, so every time the emulator stores or stamps is a whole tick.
+pub(crate) fn to_ticks(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::Timelike;
+    t.with_nanosecond(t.nanosecond() / 100 * 100).unwrap_or(t)
+}
+
+/// Cuts every time of an alert given from outside (the handle) to whole ticks.
+pub(crate) fn alert_to_ticks(alert: &mut Alert) {
+    for t in [
+        &mut alert.detected_date_time,
+        &mut alert.first_observed_date_time,
+        &mut alert.last_observed_date_time,
+        &mut alert.resolved_on_date_time,
+    ] {
+        *t = t.map(to_ticks);
+    }
+    for log in alert.activity_logs.iter_mut().flatten() {
+        log.updated_date_time = log.updated_date_time.map(to_ticks);
+    }
+}
+
 /// Moves an alert to `to` as a user would through either API: appends an activity log entry
 /// when the status changes, sets the resolution fields when resolving and clears them when
 /// reopening.

@@ -195,3 +195,130 @@ async fn dropping_the_handle_stops_the_server() {
     }
     assert!(stopped);
 }
+
+/// The fractional digits of every timestamp in a JSON value (JSON held in strings included).
+fn fraction_digits(v: &serde_json::Value, out: &mut Vec<(String, usize)>) {
+    match v {
+        serde_json::Value::String(s) => {
+            if s.starts_with('[') || s.starts_with('{') {
+                if let Ok(inner) = serde_json::from_str(s) {
+                    fraction_digits(&inner, out);
+                }
+                return;
+            }
+            let b = s.as_bytes();
+            let looks_like_time = b.len() >= 19
+                && b[4] == b'-'
+                && b[10] == b'T'
+                && b[13] == b':'
+                && b[..4].iter().all(u8::is_ascii_digit);
+            if looks_like_time {
+                let digits = s[19..].trim_start_matches('.');
+                let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+                out.push((s.clone(), if s[19..].starts_with('.') { n } else { 0 }));
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| fraction_digits(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| fraction_digits(x, out)),
+        _ => {}
+    }
+}
+
+fn assert_ticks(v: &serde_json::Value) -> usize {
+    let mut found = Vec::new();
+    fraction_digits(v, &mut found);
+    for (s, n) in &found {
+        assert!(
+            *n <= 7,
+            "{s} has {n} fractional digits; Graph writes at most 7"
+        );
+    }
+    found.len()
+}
+
+#[tokio::test]
+async fn times_have_at_most_seven_fractional_digits() {
+    let odd = now() + chrono::TimeDelta::nanoseconds(123_456_789);
+    let emulator = builder(40).now(odd).start().await.unwrap();
+    assert_eq!(
+        emulator.now(),
+        now() + chrono::TimeDelta::nanoseconds(123_456_700)
+    );
+    let (items, _) = list_all(&alerts_url(&emulator, &[])).await;
+    assert!(assert_ticks(&serde_json::Value::Array(items)) > 100);
+
+    let raised = emulator.raise_alert();
+    let url = format!(
+        "{}/security/partner/securityAlerts/{}",
+        emulator.graph_base_url(),
+        raised.id
+    );
+    let got = get(&url).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body["detectedDateTime"], "2025-03-01T12:00:00.1234567Z");
+
+    emulator.set_now(odd + chrono::TimeDelta::nanoseconds(10));
+    let got = patch(
+        &url,
+        &json!({"status": "resolved", "resolvedReason": "fraud"}),
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(
+        got.body["resolvedOnDateTime"],
+        "2025-03-01T12:00:00.1234567Z"
+    );
+    assert_eq!(
+        got.body["activityLogs"][0]["updatedDateTime"],
+        "2025-03-01T12:00:00.1234567Z"
+    );
+    assert_ticks(&got.body);
+
+    // Partner Center's view, after a change made through it.
+    let sub = raised.subscription_id.as_ref().unwrap();
+    let pc = format!(
+        "{}/v1/fraudEvents/subscription/{sub}/status",
+        emulator.partner_center_base_url()
+    );
+    let got = post_with(
+        &pc,
+        &json!({"EventStatus": "Investigating"}),
+        &[("X-NewEventsModel", "true")],
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert!(assert_ticks(&got.body) > 0);
+
+    // Times given through the handle are cut too.
+    let mut inserted = raised.clone();
+    inserted.id = AlertId::new("f0000000-0000-0000-0000-000000000001").unwrap();
+    inserted.detected_date_time = Some(odd);
+    emulator.insert_alert(inserted.clone());
+    assert_eq!(
+        emulator.alert(&inserted.id).unwrap().detected_date_time,
+        Some(emulator.now())
+    );
+    let updated = emulator
+        .update_alert(&inserted.id, |a| a.last_observed_date_time = Some(odd))
+        .unwrap();
+    assert_eq!(updated.last_observed_date_time, Some(emulator.now()));
+}
+
+#[tokio::test]
+async fn the_system_clock_is_cut_to_ticks_too() {
+    let emulator = Emulator::builder().alerts(3).start().await.unwrap();
+    let raised = emulator.raise_alert();
+    let url = format!(
+        "{}/security/partner/securityAlerts/{}",
+        emulator.graph_base_url(),
+        raised.id
+    );
+    let got = patch(
+        &url,
+        &json!({"status": "resolved", "resolvedReason": "ignore"}),
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert!(assert_ticks(&got.body) >= 4);
+    assert_eq!(emulator.now().timestamp_subsec_nanos() % 100, 0);
+}
