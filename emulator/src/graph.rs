@@ -19,7 +19,7 @@ use crate::odata::{EnumMode, Filter, Select};
 use crate::server::{
     Ids, Prefer, Reply, Shared, decode, encode, graph_error, parse_query, status_fault,
 };
-use crate::state::change_status;
+use crate::state::{Record, Store, change_status};
 
 /// The most requests one `$batch` may hold.
 const MAX_BATCH: usize = 20;
@@ -369,28 +369,21 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
     let after = o.skiptoken.unwrap_or(0);
     let mode = ctx.mode();
     let (value, last, more, total) = shared.read(|store| {
-        let mut value = Vec::new();
-        let (mut last, mut more, mut total) = (0, false, 0usize);
-        for r in store.records() {
-            if let Some((_, f)) = &o.filter
-                && !f.matches_with(&r.alert, mode)
-            {
-                continue;
-            }
-            total += 1;
-            if r.seq <= after {
-                continue;
-            }
-            if value.len() < size {
-                value.push(render(&r.alert, &select, ctx.prefer));
-                last = r.seq;
-            } else {
-                more = true;
-                if !o.count {
-                    break;
-                }
-            }
-        }
+        let matches = |r: &Record| {
+            o.filter
+                .as_ref()
+                .is_none_or(|(_, f)| f.matches_with(&r.alert, mode))
+        };
+        let (page, more) = page(store, after, size, matches);
+        let value: Vec<Obj> = page
+            .iter()
+            .map(|r| render(&r.alert, &select, ctx.prefer))
+            .collect();
+        let last = page.last().map_or(0, |r| r.seq);
+        // Only `$count=true` pays for a full pass.
+        let total = o
+            .count
+            .then(|| store.records().iter().filter(|r| matches(r)).count());
         (value, last, more, total)
     });
     let next_link = more.then(|| {
@@ -426,11 +419,34 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
         StatusCode::OK,
         &Page {
             context: context(ctx, &select, false),
-            count: o.count.then_some(total),
+            count: total,
             next_link,
             value,
         },
     )
+}
+
+/// The page of at most `size` matching records listed after `after`, and whether more
+/// match. The start is found by binary search and the scan stops at the first match past the
+/// page, so listing n alerts page by page stays O(n) rather than O(n²).
+fn page(
+    store: &Store,
+    after: u64,
+    size: usize,
+    mut matches: impl FnMut(&Record) -> bool,
+) -> (Vec<&Record>, bool) {
+    let rest = &store.records()[store.position_after(after)..];
+    let mut page = Vec::with_capacity(size.min(rest.len()));
+    for r in rest {
+        if !matches(r) {
+            continue;
+        }
+        if page.len() == size {
+            return (page, true);
+        }
+        page.push(r);
+    }
+    (page, false)
 }
 
 fn count(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
@@ -802,6 +818,42 @@ fn batch_one(shared: &Shared, ctx: &Ctx, it: &BatchItem) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generate::Generator;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_page_starts_by_its_token_and_stops_after_one_more_match() {
+        let now = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap();
+        let store = Store::generate(&Generator::new(3), 1000, now);
+        let seqs: Vec<u64> = store.records().iter().map(|r| r.seq).collect();
+        let mut checked = 0;
+        let (p, more) = page(&store, seqs[899], 10, |_| {
+            checked += 1;
+            true
+        });
+        assert_eq!(p.iter().map(|r| r.seq).collect::<Vec<_>>(), seqs[900..910]);
+        assert!(more);
+        assert_eq!(checked, 11, "only the page and one more are looked at");
+
+        // A filter: matches are counted only from the token on.
+        let mut checked = 0;
+        let (p, more) = page(&store, seqs[989], 4, |r| {
+            checked += 1;
+            r.seq % 2 == 0
+        });
+        assert!(p.iter().all(|r| r.seq > seqs[989] && r.seq % 2 == 0));
+        assert_eq!(p.len(), 4);
+        assert!(checked <= 10, "{checked}");
+        assert_eq!(more, seqs[990..].iter().filter(|s| *s % 2 == 0).count() > 4);
+
+        // The last page, and a token past the end.
+        let (p, more) = page(&store, seqs[995], 10, |_| true);
+        assert_eq!((p.len(), more), (4, false));
+        let (p, more) = page(&store, u64::MAX, 10, |_| true);
+        assert!(p.is_empty() && !more);
+        let (p, _) = page(&store, 0, 3, |_| true);
+        assert_eq!(p[0].seq, seqs[0]);
+    }
 
     #[test]
     fn skiptokens_round_trip_and_reject_garbage() {

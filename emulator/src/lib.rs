@@ -264,7 +264,7 @@ impl EmulatorBuilder {
             p.write(store.version, &store.to_file_bytes(seed))?;
         }
         let shared = Arc::new(Shared {
-            store: Mutex::new(store),
+            store: RwLock::new(store),
             generator,
             clock: RwLock::new(self.now),
             faults: Mutex::new(fault::FaultState::new(self.faults, self.seed)),

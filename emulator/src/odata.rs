@@ -1022,48 +1022,60 @@ fn is_keyword(w: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // Evaluation
 
-/// A property's value on one alert.
-enum Actual {
+/// A property's value on one alert, borrowed from it: evaluating a filter allocates nothing.
+enum Actual<'a> {
     Null,
-    Text(String),
+    Text(&'a str),
     Time(DateTime<Utc>),
     Bool(bool),
 }
 
 /// An enum value as the request may see it: unknown members are `unknownFutureValue`
 /// unless the request opted in.
-fn enum_text(s: &str, known: bool, mode: EnumMode) -> String {
+fn enum_text(s: &str, known: bool, mode: EnumMode) -> &str {
     if known || mode.include_unknown_members {
-        s.to_owned()
+        s
     } else {
-        "unknownFutureValue".to_owned()
+        "unknownFutureValue"
     }
 }
 
-fn actual(alert: &Alert, prop: Prop, mode: EnumMode) -> Actual {
-    fn text(v: Option<&str>) -> Actual {
-        v.map_or(Actual::Null, |s| Actual::Text(s.to_owned()))
+fn actual(alert: &Alert, prop: Prop, mode: EnumMode) -> Actual<'_> {
+    fn text(v: Option<&str>) -> Actual<'_> {
+        v.map_or(Actual::Null, Actual::Text)
     }
-    fn time(v: Option<DateTime<Utc>>) -> Actual {
+    fn time(v: Option<DateTime<Utc>>) -> Actual<'static> {
         v.map_or(Actual::Null, Actual::Time)
     }
     match prop.name {
-        "id" => Actual::Text(alert.id.as_str().to_owned()),
+        "id" => Actual::Text(alert.id.as_str()),
         "displayName" => text(alert.display_name.as_deref()),
         "description" => text(alert.description.as_deref()),
         "alertType" => text(alert.alert_type.as_ref().map(|t| t.as_str())),
-        "status" => alert.status.as_ref().map_or(Actual::Null, |v| {
-            Actual::Text(enum_text(v.as_str(), v.is_known(), mode))
-        }),
-        "severity" => alert.severity.as_ref().map_or(Actual::Null, |v| {
-            Actual::Text(enum_text(v.as_str(), v.is_known(), mode))
-        }),
-        "confidenceLevel" => alert.confidence_level.as_ref().map_or(Actual::Null, |v| {
-            Actual::Text(enum_text(v.as_str(), v.is_known(), mode))
-        }),
-        "resolvedReason" => alert.resolved_reason.as_ref().map_or(Actual::Null, |v| {
-            Actual::Text(enum_text(v.as_str(), v.is_known(), mode))
-        }),
+        "status" => text(
+            alert
+                .status
+                .as_ref()
+                .map(|v| enum_text(v.as_str(), v.is_known(), mode)),
+        ),
+        "severity" => text(
+            alert
+                .severity
+                .as_ref()
+                .map(|v| enum_text(v.as_str(), v.is_known(), mode)),
+        ),
+        "confidenceLevel" => text(
+            alert
+                .confidence_level
+                .as_ref()
+                .map(|v| enum_text(v.as_str(), v.is_known(), mode)),
+        ),
+        "resolvedReason" => text(
+            alert
+                .resolved_reason
+                .as_ref()
+                .map(|v| enum_text(v.as_str(), v.is_known(), mode)),
+        ),
         "customerTenantId" => text(alert.customer_tenant_id.as_ref().map(|v| v.as_str())),
         "subscriptionId" => text(alert.subscription_id.as_ref().map(|v| v.as_str())),
         "valueAddedResellerTenantId" => text(
@@ -1083,20 +1095,49 @@ fn actual(alert: &Alert, prop: Prop, mode: EnumMode) -> Actual {
     }
 }
 
-fn fold(kind: Kind, s: &str) -> String {
-    match kind {
-        Kind::Text => s.to_owned(),
-        _ => s.to_ascii_lowercase(),
+/// Whether a property's strings compare ignoring (ASCII) case: all but plain text do.
+fn folds(kind: Kind) -> bool {
+    kind != Kind::Text
+}
+
+/// Orders two strings as the property compares them, without lower-casing copies.
+fn cmp_text(kind: Kind, a: &str, b: &str) -> Ordering {
+    if folds(kind) {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        a.cmp(b)
     }
 }
 
-fn compare(prop: Prop, op: CmpOp, have: &Actual, want: &Value) -> bool {
+/// `startswith`, `endswith` and `contains`, as the property compares strings.
+fn str_fn(f: StrFn, kind: Kind, s: &str, arg: &str) -> bool {
+    let (s, arg) = (s.as_bytes(), arg.as_bytes());
+    let eq = |a: &[u8], b: &[u8]| {
+        if folds(kind) {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    if arg.len() > s.len() {
+        return false;
+    }
+    match f {
+        StrFn::StartsWith => eq(&s[..arg.len()], arg),
+        StrFn::EndsWith => eq(&s[s.len() - arg.len()..], arg),
+        StrFn::Contains => arg.is_empty() || s.windows(arg.len()).any(|w| eq(w, arg)),
+    }
+}
+
+fn compare(prop: Prop, op: CmpOp, have: &Actual<'_>, want: &Value) -> bool {
     match (have, want) {
         (Actual::Null, Value::Null) => op == CmpOp::Eq,
         (_, Value::Null) => op == CmpOp::Ne,
         // Absent values equal nothing, differ from everything, order with nothing.
         (Actual::Null, _) => op == CmpOp::Ne,
-        (Actual::Text(a), Value::Text(b)) => op.holds(fold(prop.kind, a).cmp(&fold(prop.kind, b))),
+        (Actual::Text(a), Value::Text(b)) => op.holds(cmp_text(prop.kind, a, b)),
         (Actual::Time(a), Value::Time(b)) => op.holds(a.cmp(b)),
         (Actual::Bool(a), Value::Bool(b)) => op.holds(a.cmp(b)),
         // Type checking rules the rest out; treat as no match.
@@ -1115,14 +1156,7 @@ fn eval(e: &Expr, alert: &Alert, mode: EnumMode) -> bool {
             values.iter().any(|v| compare(*p, CmpOp::Eq, &have, v))
         }
         Expr::Func(f, p, arg) => match actual(alert, *p, mode) {
-            Actual::Text(s) => {
-                let (s, arg) = (fold(p.kind, &s), fold(p.kind, arg));
-                match f {
-                    StrFn::StartsWith => s.starts_with(&arg),
-                    StrFn::EndsWith => s.ends_with(&arg),
-                    StrFn::Contains => s.contains(&arg),
-                }
-            }
+            Actual::Text(s) => str_fn(*f, p.kind, s, arg),
             _ => false,
         },
         Expr::BoolProp(p) => matches!(actual(alert, *p, mode), Actual::Bool(true)),

@@ -75,7 +75,8 @@ impl Counters {
 /// Everything the handlers and the handle share.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub store: Mutex<Store>,
+    /// Readers (listings, gets) share it; only changes take it alone.
+    pub store: RwLock<Store>,
     pub generator: Generator,
     /// A fixed "now", or `None` for the system clock.
     pub clock: RwLock<Option<DateTime<Utc>>>,
@@ -105,14 +106,15 @@ impl Shared {
 
     /// Reads the store.
     pub(crate) fn read<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
-        f(&lock(&self.store))
+        // A panic elsewhere must not take the emulator down with it.
+        f(&self.store.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Changes the store and, when something changed and a state file is set, writes it
     /// before returning.
     pub(crate) fn write<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
         let (r, snapshot) = {
-            let mut store = lock(&self.store);
+            let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
             let before = store.version;
             let r = f(&mut store);
             let snapshot = match &self.persister {
@@ -695,6 +697,37 @@ pub(crate) fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+
+    fn shared(alerts: usize) -> Shared {
+        let now = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap();
+        let generator = Generator::new(1);
+        Shared {
+            store: RwLock::new(Store::generate(&generator, alerts, now)),
+            generator,
+            clock: RwLock::new(Some(now)),
+            faults: Mutex::new(FaultState::new(Default::default(), 1)),
+            stats: Default::default(),
+            page_size: 10,
+            persister: None,
+            local_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+
+    #[test]
+    fn reads_do_not_wait_for_each_other() {
+        let shared = shared(5);
+        // Another thread reads while this one holds a read: with one lock for all (a
+        // mutex), this would never finish.
+        let n = shared.read(|_| {
+            std::thread::scope(|s| {
+                s.spawn(|| shared.read(|store| store.records().len()))
+                    .join()
+                    .unwrap()
+            })
+        });
+        assert_eq!(n, 5);
+    }
 
     #[test]
     fn query_round_trip() {

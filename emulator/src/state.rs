@@ -179,6 +179,11 @@ impl Store {
         &self.records
     }
 
+    /// The position of the first record listed after `seq` (records are in `seq` order).
+    pub(crate) fn position_after(&self, seq: u64) -> usize {
+        self.records.partition_point(|r| r.seq <= seq)
+    }
+
     /// The record of a Graph id.
     pub(crate) fn get(&self, id: &AlertId) -> Option<&Record> {
         self.by_id.get(id).map(|i| &self.records[*i])
