@@ -608,7 +608,7 @@ fn patch(shared: &Shared, ctx: &Ctx, id: &str, query: &str, body: &[u8]) -> Repl
     let select = Select::all();
     let updated = shared.write(|s| {
         let i = s.index_of(&alert_id)?;
-        let rec = s.modify(i, |a| {
+        let rec = s.modify(i, &shared.generator, |a| {
             change_status(a, status, reason, EMULATOR_UPN, ctx.now)
         });
         Some(render(&rec.alert, &select, ctx.prefer))

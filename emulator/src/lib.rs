@@ -109,7 +109,7 @@ pub use fault::{FaultKind, FaultSettings, UnknownFaultKind};
 
 use generate::Generator;
 use server::Shared;
-use state::{Persister, Record, Store, derive_event_id};
+use state::{Persister, Store};
 
 /// The user (UPN) the emulator records as `updatedBy` and `resolvedBy` for changes made
 /// through either API.
@@ -374,47 +374,36 @@ impl Emulator {
         })
     }
 
-    /// Adds an alert, or replaces the one with the same id (which keeps its place and its
-    /// Partner Center event id); returns the replaced alert. A new alert's event id is
-    /// `<subscriptionId>_<GUID derived from its id>`. Any enum value may be stored, including
-    /// ones the models do not know. Times are cut to whole 100 ns ticks, as Graph keeps them.
+    /// Adds an alert, or replaces the one with the same id (which keeps its place); returns
+    /// the replaced alert. A new alert's event id is `<subscriptionId>_<GUID derived from its
+    /// id>`; a replaced alert keeps its event id unless its subscription changes, when the
+    /// `<subscriptionId>` part follows. The Partner Center names (customer, reseller,
+    /// subscription) follow the alert's ids. Any enum value may be stored, including ones the
+    /// models do not know. Times are cut to whole 100 ns ticks, as Graph keeps them.
     pub fn insert_alert(&self, mut alert: Alert) -> Option<Alert> {
         state::alert_to_ticks(&mut alert);
         let g = &self.shared.generator;
-        let record = Record {
-            seq: 0,
-            event_id: derive_event_id(&alert),
-            customer_name: alert
-                .customer_tenant_id
-                .as_ref()
-                .and_then(|t| g.customer_name(t)),
-            reseller_name: alert
-                .value_added_reseller_tenant_id
-                .as_ref()
-                .and_then(|t| g.reseller_name(t)),
-            subscription_name: alert
-                .subscription_id
-                .as_ref()
-                .and_then(|s| g.subscription_name(s)),
-            alert,
-        };
-        self.shared.write(|s| s.upsert(record))
+        self.shared.write(|s| s.upsert(alert, g))
     }
 
-    /// Changes an alert in place with `f` and returns the result; `None` if there is no such
-    /// alert. The id cannot be changed (a change to it is undone); times are cut to whole
-    /// 100 ns ticks.
+    /// Changes an alert with `f` and returns the result as stored; `None` if there is no
+    /// such alert. The id cannot be changed (a change to it is undone); everything else
+    /// follows as with [`Emulator::insert_alert`].
+    ///
+    /// `f` runs on a copy, outside the emulator's lock, so it may call back into the
+    /// emulator; the copy then replaces the stored alert. A change made to the same alert
+    /// while `f` runs (by a request, another thread or `f` itself) is overwritten.
     pub fn update_alert(&self, id: &AlertId, f: impl FnOnce(&mut Alert)) -> Option<Alert> {
+        let mut alert = self.alert(id)?;
+        f(&mut alert);
+        alert.id = id.clone();
+        state::alert_to_ticks(&mut alert);
+        let g = &self.shared.generator;
         self.shared.write(|s| {
+            // Alerts are never removed, so it is still there.
             let i = s.index_of(id)?;
-            Some(
-                s.modify(i, |a| {
-                    f(a);
-                    state::alert_to_ticks(a);
-                })
-                .alert
-                .clone(),
-            )
+            s.upsert(alert, g);
+            Some(s.at(i).alert.clone())
         })
     }
 
@@ -427,7 +416,7 @@ impl Emulator {
             let record = g.record(s.next_index, now, true);
             s.next_index += 1;
             let alert = record.alert.clone();
-            s.upsert(record);
+            s.insert_record(record);
             alert
         })
     }

@@ -260,18 +260,24 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
     }
     let partner = shared.generator.partner();
     let events: Vec<FraudEvent> = shared.read(|store| {
-        let matching = store.records().iter().filter(|r| {
+        let keep = |r: &&Record| {
             let a = &r.alert;
             status.as_ref().is_none_or(|s| a.status.as_ref() == Some(s))
-                && subscription.as_ref().is_none_or(|sub| {
-                    a.subscription_id
-                        .as_ref()
-                        .is_some_and(|x| x.as_str().eq_ignore_ascii_case(sub))
-                })
                 && event_type
                     .as_ref()
                     .is_none_or(|t| a.alert_type.as_ref() == Some(t))
-        });
+        };
+        // A subscription's alerts come from its index rather than a scan of every alert.
+        let matching: Box<dyn Iterator<Item = &Record>> = match &subscription {
+            Some(sub) => Box::new(
+                store
+                    .positions_in_subscription(sub)
+                    .iter()
+                    .map(|i| store.at(*i))
+                    .filter(keep),
+            ),
+            None => Box::new(store.records().iter().filter(keep)),
+        };
         let view = |r: &Record| fraud_event(r, partner, ctx.new_model);
         if size > 0 && number > 0 {
             let skip = usize::try_from((number - 1).saturating_mul(size)).unwrap_or(usize::MAX);
@@ -349,24 +355,18 @@ fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply 
     }
 
     let partner = shared.generator.partner();
-    let in_subscription = |a: &Alert| {
-        a.subscription_id
-            .as_ref()
-            .is_some_and(|s| s.as_str().eq_ignore_ascii_case(subscription))
-    };
     let result = shared.write(|store| {
+        let in_subscription = store.positions_in_subscription(subscription);
         let mut targets = Vec::new();
         let mut missing = Vec::new();
         if ids.is_empty() {
-            targets = (0..store.records().len())
-                .filter(|i| in_subscription(&store.at(*i).alert))
-                .collect();
+            targets = in_subscription.to_vec();
         } else {
             for id in &ids {
                 match AlertId::new(id)
                     .ok()
                     .and_then(|e| store.index_of_event(&e))
-                    .filter(|i| in_subscription(&store.at(*i).alert))
+                    .filter(|i| in_subscription.binary_search(i).is_ok())
                 {
                     Some(i) if !targets.contains(&i) => targets.push(i),
                     Some(_) => {}
@@ -377,10 +377,11 @@ fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply 
         if !missing.is_empty() {
             return Err(missing);
         }
+        let g = &shared.generator;
         Ok(targets
             .into_iter()
             .map(|i| {
-                let rec = store.modify(i, |a| {
+                let rec = store.modify(i, g, |a| {
                     change_status(a, status.clone(), reason.clone(), EMULATOR_UPN, ctx.now)
                 });
                 fraud_event(rec, partner, ctx.new_model)

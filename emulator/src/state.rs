@@ -39,6 +39,9 @@ pub(crate) struct Store {
     records: Vec<Record>,
     by_id: HashMap<AlertId, usize>,
     by_event: HashMap<AlertId, usize>,
+    /// Positions (ascending) by lower-cased subscription id, for Partner Center's
+    /// per-subscription list and status update.
+    by_subscription: HashMap<String, Vec<usize>>,
     next_seq: u64,
     /// The generator index of the next raised alert.
     pub next_index: u64,
@@ -70,7 +73,7 @@ pub(crate) fn derive_event_id(alert: &Alert) -> AlertId {
     let sub = alert
         .subscription_id
         .as_ref()
-        .map_or("00000000-0000-0000-0000-000000000000", |s| s.as_str());
+        .map_or(NO_SUBSCRIPTION, |s| s.as_str());
     AlertId::new(format!("{sub}_{guid}"))
         .unwrap_or_else(|_| AlertId::new(guid).expect("a GUID is a valid id"))
 }
@@ -171,6 +174,10 @@ impl Store {
         let i = self.records.len();
         self.by_id.insert(r.alert.id.clone(), i);
         self.by_event.insert(r.event_id.clone(), i);
+        if let Some(sub) = subscription_key(&r.alert) {
+            // Positions only grow here, so the list stays sorted.
+            self.by_subscription.entry(sub).or_default().push(i);
+        }
         self.records.push(r);
     }
 
@@ -204,27 +211,212 @@ impl Store {
         &self.records[i]
     }
 
-    /// Adds a record, or replaces the alert of the record with the same Graph id (keeping its
-    /// place and event id). Returns the replaced alert.
-    pub(crate) fn upsert(&mut self, r: Record) -> Option<Alert> {
+    /// The positions of a subscription's alerts, in listing order (its id in any case).
+    pub(crate) fn positions_in_subscription(&self, subscription: &str) -> &[usize] {
+        self.by_subscription
+            .get(&subscription.to_ascii_lowercase())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Adds a new record (a raised alert) last.
+    pub(crate) fn insert_record(&mut self, r: Record) {
         self.version += 1;
-        match self.by_id.get(&r.alert.id) {
-            Some(&i) => Some(std::mem::replace(&mut self.records[i].alert, r.alert)),
+        self.push(r);
+    }
+
+    /// Adds `alert`, or replaces the alert with the same Graph id, which keeps its place;
+    /// returns the replaced alert. A new alert's event id is `<subscriptionId>_<GUID derived
+    /// from its id>`; names come from the directory.
+    pub(crate) fn upsert(&mut self, alert: Alert, g: &Generator) -> Option<Alert> {
+        self.version += 1;
+        match self.index_of(&alert.id) {
+            Some(i) => {
+                let old = std::mem::replace(&mut self.records[i].alert, alert);
+                self.rederive(i, &Keys::of(&old), g);
+                Some(old)
+            }
             None => {
-                self.push(r);
+                let names = Keys::default().names_for(&alert, g);
+                self.push(Record {
+                    seq: 0,
+                    event_id: derive_event_id(&alert),
+                    customer_name: names.customer,
+                    reseller_name: names.reseller,
+                    subscription_name: names.subscription,
+                    alert,
+                });
                 None
             }
         }
     }
 
-    /// Changes the alert at a position with `f` (its id cannot change).
-    pub(crate) fn modify(&mut self, i: usize, f: impl FnOnce(&mut Alert)) -> &Record {
+    /// Changes the alert at a position with `f` (its id cannot change), keeping the Partner
+    /// Center names, the event id and the subscription index in step with its ids.
+    pub(crate) fn modify(
+        &mut self,
+        i: usize,
+        g: &Generator,
+        f: impl FnOnce(&mut Alert),
+    ) -> &Record {
         self.version += 1;
+        let before = Keys::of(&self.records[i].alert);
+        let id = self.records[i].alert.id.clone();
+        f(&mut self.records[i].alert);
+        self.records[i].alert.id = id;
+        self.rederive(i, &before, g);
+        &self.records[i]
+    }
+
+    /// Brings what derives from the alert's customer, reseller and subscription up to date
+    /// after they changed from `before`.
+    fn rederive(&mut self, i: usize, before: &Keys, g: &Generator) {
         let rec = &mut self.records[i];
-        let id = rec.alert.id.clone();
-        f(&mut rec.alert);
-        rec.alert.id = id;
-        rec
+        let names = before.names_for(&rec.alert, g);
+        if names.customer_changed {
+            rec.customer_name = names.customer;
+        }
+        if names.reseller_changed {
+            rec.reseller_name = names.reseller;
+        }
+        if !names.subscription_changed {
+            return;
+        }
+        rec.subscription_name = names.subscription;
+        // The event id is `<subscriptionId>_<entity>`: it follows the subscription, keeping
+        // its entity part, so the Partner Center view stays self-consistent.
+        let entity = rec
+            .event_id
+            .as_str()
+            .split_once('_')
+            .map_or(rec.event_id.as_str(), |(_, e)| e);
+        let sub = rec
+            .alert
+            .subscription_id
+            .as_ref()
+            .map_or(NO_SUBSCRIPTION, |s| s.as_str());
+        if let Ok(new_event) = AlertId::new(format!("{sub}_{entity}"))
+            && !self.by_event.contains_key(&new_event)
+        {
+            self.by_event.remove(&rec.event_id);
+            self.by_event.insert(new_event.clone(), i);
+            rec.event_id = new_event;
+        }
+        let after = subscription_key(&rec.alert);
+        if let Some(old) = &before.subscription_key
+            && let Some(list) = self.by_subscription.get_mut(old)
+        {
+            if let Ok(at) = list.binary_search(&i) {
+                list.remove(at);
+            }
+            if list.is_empty() {
+                self.by_subscription.remove(old);
+            }
+        }
+        if let Some(new) = after {
+            let list = self.by_subscription.entry(new).or_default();
+            if let Err(at) = list.binary_search(&i) {
+                list.insert(at, i);
+            }
+        }
+    }
+}
+
+const NO_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The key of an alert's subscription in the subscription index.
+fn subscription_key(alert: &Alert) -> Option<String> {
+    alert
+        .subscription_id
+        .as_ref()
+        .map(|s| s.as_str().to_ascii_lowercase())
+}
+
+/// The ids the Partner Center names and the subscription index derive from.
+#[derive(Default)]
+struct Keys {
+    customer: Option<String>,
+    reseller: Option<String>,
+    subscription: Option<String>,
+    subscription_key: Option<String>,
+}
+
+/// Freshly derived names, and which ids changed.
+struct Names {
+    customer: Option<String>,
+    reseller: Option<String>,
+    subscription: Option<String>,
+    customer_changed: bool,
+    reseller_changed: bool,
+    subscription_changed: bool,
+}
+
+impl Keys {
+    fn of(alert: &Alert) -> Keys {
+        Keys {
+            customer: alert
+                .customer_tenant_id
+                .as_ref()
+                .map(|t| t.as_str().to_owned()),
+            reseller: alert
+                .value_added_reseller_tenant_id
+                .as_ref()
+                .map(|t| t.as_str().to_owned()),
+            subscription: alert
+                .subscription_id
+                .as_ref()
+                .map(|s| s.as_str().to_owned()),
+            subscription_key: subscription_key(alert),
+        }
+    }
+
+    /// The names for `alert`, looked up only for the ids that differ from these (a
+    /// directory lookup is a scan).
+    fn names_for(&self, alert: &Alert, g: &Generator) -> Names {
+        let changed = |old: &Option<String>, new: Option<&str>| old.as_deref() != new;
+        let customer_changed = changed(
+            &self.customer,
+            alert.customer_tenant_id.as_ref().map(|t| t.as_str()),
+        );
+        let reseller_changed = changed(
+            &self.reseller,
+            alert
+                .value_added_reseller_tenant_id
+                .as_ref()
+                .map(|t| t.as_str()),
+        );
+        let subscription_changed = changed(
+            &self.subscription,
+            alert.subscription_id.as_ref().map(|s| s.as_str()),
+        );
+        Names {
+            customer: customer_changed
+                .then(|| {
+                    alert
+                        .customer_tenant_id
+                        .as_ref()
+                        .and_then(|t| g.customer_name(t))
+                })
+                .flatten(),
+            reseller: reseller_changed
+                .then(|| {
+                    alert
+                        .value_added_reseller_tenant_id
+                        .as_ref()
+                        .and_then(|t| g.reseller_name(t))
+                })
+                .flatten(),
+            subscription: subscription_changed
+                .then(|| {
+                    alert
+                        .subscription_id
+                        .as_ref()
+                        .and_then(|s| g.subscription_name(s))
+                })
+                .flatten(),
+            customer_changed,
+            reseller_changed,
+            subscription_changed,
+        }
     }
 }
 

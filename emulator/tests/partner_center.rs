@@ -593,3 +593,160 @@ async fn the_reason_only_counts_when_resolving() {
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     assert_eq!(got.body[0]["resolvedReason"], "Ignore");
 }
+
+/// The event ids the list serves for a subscription.
+async fn listed(emulator: &Emulator, sub: &str) -> Vec<String> {
+    let got = get_with(
+        &events_url(emulator, &format!("?SubscriptionId={sub}")),
+        &[NEW_MODEL],
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    event_ids(&got.body)
+}
+
+#[tokio::test]
+async fn upserts_keep_the_partner_center_view_consistent() {
+    let emulator = start(200).await;
+    let alerts = emulator.alerts();
+    let a = alerts[0].clone();
+    let b = alerts
+        .iter()
+        .find(|x| {
+            x.customer_tenant_id != a.customer_tenant_id
+                && x.subscription_id != a.subscription_id
+                && x.value_added_reseller_tenant_id.is_some()
+                && x.value_added_reseller_tenant_id != a.value_added_reseller_tenant_id
+        })
+        .unwrap()
+        .clone();
+    let (sub_a, sub_b) = (
+        a.subscription_id.clone().unwrap().to_string(),
+        b.subscription_id.clone().unwrap().to_string(),
+    );
+    let view_a = emulator.fraud_event(&a.id, true).unwrap();
+    let view_b = emulator.fraud_event(&b.id, true).unwrap();
+    assert_ne!(view_a.customer_friendly_name, view_b.customer_friendly_name);
+    let old_event = emulator.event_id(&a.id).unwrap();
+    let entity = old_event.as_str().split_once('_').unwrap().1.to_owned();
+
+    // Move a to b's customer, reseller and subscription.
+    let mut moved = a.clone();
+    moved.customer_tenant_id = b.customer_tenant_id.clone();
+    moved.value_added_reseller_tenant_id = b.value_added_reseller_tenant_id.clone();
+    moved.subscription_id = b.subscription_id.clone();
+    assert!(emulator.insert_alert(moved).is_some());
+
+    let view = emulator.fraud_event(&a.id, true).unwrap();
+    assert_eq!(view.customer_friendly_name, view_b.customer_friendly_name);
+    assert_eq!(view.subscription_name, view_b.subscription_name);
+    assert_eq!(
+        view.value_added_reseller_friendly_name,
+        view_b.value_added_reseller_friendly_name
+    );
+    let new_event = emulator.event_id(&a.id).unwrap();
+    assert_eq!(new_event.as_str(), format!("{sub_b}_{entity}"));
+    assert_eq!(view.event_id, new_event);
+    assert_eq!(view.entity_id.as_deref(), Some(entity.as_str()));
+    assert_eq!(emulator.alert_id_for_event(&old_event), None);
+    assert_eq!(emulator.alert_id_for_event(&new_event), Some(a.id.clone()));
+
+    // Listed under the new subscription only, in listing order.
+    let under_b = listed(&emulator, &sub_b).await;
+    assert!(under_b.contains(&new_event.to_string()));
+    let expected: Vec<String> = emulator
+        .alerts()
+        .iter()
+        .filter(|x| x.subscription_id.as_ref().unwrap().as_str() == sub_b)
+        .map(|x| emulator.event_id(&x.id).unwrap().to_string())
+        .collect();
+    assert_eq!(under_b, expected);
+    let under_a = listed(&emulator, &sub_a.to_uppercase()).await;
+    assert!(!under_a.contains(&new_event.to_string()));
+    assert!(!under_a.contains(&old_event.to_string()));
+
+    // The status update finds it under the new subscription and event id only.
+    pc_error(
+        &post_with(
+            &status_url(&emulator, &sub_a),
+            &json!({"EventIds": [old_event.as_str()], "EventStatus": "Investigating"}),
+            &[],
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        1000,
+    );
+    let got = post_with(
+        &status_url(&emulator, &sub_a),
+        &json!({"EventStatus": "Investigating"}),
+        &[],
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert!(!event_ids(&got.body).contains(&new_event.to_string()));
+    let got = post_with(
+        &status_url(&emulator, &sub_b),
+        &json!({"EventIds": [new_event.as_str()], "EventStatus": "Resolved", "ResolvedReason": "Fraud"}),
+        &[],
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(
+        emulator.alert(&a.id).unwrap().status,
+        Some(AlertStatus::Resolved)
+    );
+
+    // The same through update_alert: back to the first subscription, off the directory's
+    // customers.
+    let updated = emulator
+        .update_alert(&a.id, |x| {
+            x.subscription_id = a.subscription_id.clone();
+            x.customer_tenant_id = Some("99999999-9999-9999-9999-999999999999".parse().unwrap());
+        })
+        .unwrap();
+    assert_eq!(updated.subscription_id, a.subscription_id);
+    assert_eq!(emulator.event_id(&a.id), Some(old_event.clone()));
+    let view = emulator.fraud_event(&a.id, true).unwrap();
+    assert_eq!(view.customer_friendly_name, None, "no such customer");
+    assert_eq!(view.subscription_name, view_a.subscription_name);
+    assert_eq!(
+        view.value_added_reseller_friendly_name, view_b.value_added_reseller_friendly_name,
+        "the reseller did not change"
+    );
+    assert!(
+        listed(&emulator, &sub_a)
+            .await
+            .contains(&old_event.to_string())
+    );
+    assert!(
+        !listed(&emulator, &sub_b)
+            .await
+            .contains(&new_event.to_string())
+    );
+}
+
+#[tokio::test]
+async fn update_alert_may_call_back_into_the_emulator() {
+    let emulator = start(10).await;
+    let alerts = emulator.alerts();
+    let (id, other) = (alerts[0].id.clone(), alerts[1].id.clone());
+    // Before, the closure ran under the state lock: any of these calls hung forever.
+    let updated = emulator
+        .update_alert(&id, |a| {
+            let raised = emulator.raise_alert();
+            let n = emulator.alert_count();
+            emulator.update_alert(&other, |o| o.display_name = Some("Nested".to_owned()));
+            a.display_name = Some(format!("{n} alerts, last {}", raised.id));
+        })
+        .unwrap();
+    let last = emulator.alerts().last().unwrap().id.clone();
+    assert_eq!(
+        updated.display_name.as_deref(),
+        Some(format!("11 alerts, last {last}").as_str())
+    );
+    assert_eq!(emulator.alert(&id), Some(updated));
+    assert_eq!(
+        emulator.alert(&other).unwrap().display_name.as_deref(),
+        Some("Nested")
+    );
+}
