@@ -242,7 +242,13 @@ pub(crate) struct Response {
 impl Response {
     /// Decodes the body as JSON of type `T`.
     pub(crate) fn json<'a, T: Deserialize<'a>>(&'a self, api: Api) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|e| {
+        // One UTF-8 check of the whole body is far cheaper than serde_json's check of each
+        // string; invalid UTF-8 goes through from_slice for its positioned error.
+        let decoded = match std::str::from_utf8(&self.body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(&self.body),
+        };
+        decoded.map_err(|e| {
             Error::Decode(Box::new(DecodeError::from_json(
                 api,
                 &self.body,

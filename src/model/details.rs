@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
@@ -29,14 +30,35 @@ use serde_json::Value;
 /// ```
 #[derive(Clone, Default)]
 pub struct AdditionalDetails {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Cow<'static, str>, Value)>,
+}
+
+/// Keys decoded without allocating, in both services' spellings: every alert repeats them.
+const INTERNED_KEYS: &[&str] = &[
+    AdditionalDetails::VM_IP,
+    AdditionalDetails::MINING_POOL_IP,
+    AdditionalDetails::CONNECTION_COUNT,
+    AdditionalDetails::MINING_POOL_DOMAIN_NAME,
+    AdditionalDetails::RESOURCE_ID,
+    AdditionalDetails::RESOURCE_TYPE,
+    "vM_IP",
+    "miningPool_IP",
+    "connectionCount",
+    "cryptoCurrencyMiningPoolDomainName",
+];
+
+fn key(k: Cow<'_, str>) -> Cow<'static, str> {
+    match INTERNED_KEYS.iter().find(|known| **known == k) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(k.into_owned()),
+    }
 }
 
 impl PartialEq for AdditionalDetails {
     /// The same keys (exact spelling) with equal values, in any order: a JSON object's order
     /// is not data, and is lost through `serde_json::Value`.
     fn eq(&self, other: &Self) -> bool {
-        fn sorted(d: &AdditionalDetails) -> Vec<&(String, Value)> {
+        fn sorted(d: &AdditionalDetails) -> Vec<&(Cow<'static, str>, Value)> {
             let mut v: Vec<_> = d.entries.iter().collect();
             v.sort_by(|a, b| a.0.cmp(&b.0));
             v
@@ -80,7 +102,7 @@ impl AdditionalDetails {
     /// Sets `key` (replacing a value under the same key in any case) and returns the old
     /// value.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        let key = key.into();
+        let key: String = key.into();
         let value = value.into();
         match self
             .entries
@@ -88,11 +110,11 @@ impl AdditionalDetails {
             .find(|(k, _)| k.eq_ignore_ascii_case(&key))
         {
             Some(slot) => {
-                slot.0 = key;
+                slot.0 = Cow::Owned(key);
                 Some(std::mem::replace(&mut slot.1, value))
             }
             None => {
-                self.entries.push((key, value));
+                self.entries.push((Cow::Owned(key), value));
                 None
             }
         }
@@ -100,7 +122,7 @@ impl AdditionalDetails {
 
     /// Every key and value, in the order read.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// How many keys there are.
@@ -197,7 +219,7 @@ impl Serialize for AdditionalDetails {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
         for (k, v) in &self.entries {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(k.as_ref(), v)?;
         }
         map.end()
     }
@@ -213,8 +235,8 @@ impl<'de> Deserialize<'de> for AdditionalDetails {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(6));
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                    entries.push((k, v));
+                while let Some((k, v)) = map.next_entry::<crate::model::wire::CowStr<'de>, Value>()? {
+                    entries.push((key(k.0), v));
                 }
                 Ok(AdditionalDetails { entries })
             }
