@@ -6,6 +6,7 @@
 //! | [`StaticToken`] | a token you already have | tests, short scripts, `PARTNER_ALERTS_TOKEN` |
 //! | [`ClientSecretCredential`] | OAuth 2.0 client credentials (app-only) | Graph with application permissions |
 //! | [`RefreshTokenCredential`] | OAuth 2.0 refresh token (app + user) | Partner Center, Graph delegated |
+//! | `AzureCredential` (feature `azure-identity`) | any `azure_identity` credential | managed identity, Azure CLI, workload identity |
 //!
 //! Providers need not cache: each client wraps its provider in a cache that reuses a token
 //! until shortly before it expires, fetches it once however many requests wait for it, and
@@ -14,6 +15,8 @@
 //! Secrets (client secrets, refresh tokens, access tokens) live in [`Secret`], whose `Debug`
 //! and `Display` print a placeholder.
 
+#[cfg(feature = "azure-identity")]
+mod azure;
 mod cache;
 mod client_credentials;
 
@@ -22,6 +25,8 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+#[cfg(feature = "azure-identity")]
+pub use azure::AzureCredential;
 pub(crate) use cache::TokenCache;
 pub use client_credentials::{ClientSecretCredential, RefreshTokenCredential};
 
