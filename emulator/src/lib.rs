@@ -109,7 +109,7 @@ pub use fault::{FaultKind, FaultSettings, UnknownFaultKind};
 
 use generate::Generator;
 use server::Shared;
-use state::{Persister, Store};
+use state::{Persister, StateWriter, Store};
 
 /// The user (UPN) the emulator records as `updatedBy` and `resolvedBy` for changes made
 /// through either API.
@@ -212,7 +212,9 @@ impl EmulatorBuilder {
     }
 
     /// Keeps the state in this JSON file: loaded at start if it exists (instead of
-    /// generating alerts), rewritten atomically after every change.
+    /// generating alerts), rewritten atomically after changes by a background writer (a
+    /// burst of changes makes one write); [`Emulator::shutdown`] and dropping the handle
+    /// write the last state.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
@@ -259,10 +261,21 @@ impl EmulatorBuilder {
             ),
         };
         let generator = Generator::new(seed);
-        let persister = self.state_file.clone().map(Persister::new);
-        if let (Some(p), true) = (&persister, fresh) {
-            p.write(store.version, &store.to_file_bytes(seed))?;
-        }
+        let writer = match &self.state_file {
+            Some(path) => {
+                let p = Persister::new(path.clone());
+                // A loaded state is in the file already; a fresh one is written before
+                // serving, so that a bad path fails here.
+                let bytes = store.snapshot().to_file_bytes(seed);
+                if fresh {
+                    p.write(store.version, &bytes)?;
+                } else {
+                    p.assume_written(store.version);
+                }
+                Some(StateWriter::new(p))
+            }
+            None => None,
+        };
         let shared = Arc::new(Shared {
             store: RwLock::new(store),
             generator,
@@ -270,18 +283,33 @@ impl EmulatorBuilder {
             faults: Mutex::new(fault::FaultState::new(self.faults, self.seed)),
             stats: Default::default(),
             page_size: self.page_size,
-            persister,
+            writer,
             local_addr,
+        });
+        let writer_task = shared.writer.is_some().then(|| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let flushing = shared.clone();
+                if let Some(w) = &shared.writer {
+                    w.run(move || flushing.flush_state()).await;
+                }
+            })
         });
 
         let (tx, rx) = oneshot::channel::<()>();
         let app = server::router(shared.clone());
+        let serving = shared.clone();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = rx.await;
             });
             if let Err(e) = serve.await {
                 tracing::error!(error = %e, "the emulator's server stopped");
+            }
+            // Requests still in flight when the handle was dropped are done: write their
+            // changes and stop the writer.
+            if let Some(w) = &serving.writer {
+                w.close();
             }
         });
         tracing::info!(%local_addr, "partner-alerts emulator listening");
@@ -292,6 +320,7 @@ impl EmulatorBuilder {
             shared,
             shutdown: Some(tx),
             task: Some(task),
+            writer_task,
         })
     }
 }
@@ -307,6 +336,8 @@ pub struct Emulator {
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The state file's writer, when there is a state file.
+    writer_task: Option<JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -444,7 +475,7 @@ impl Emulator {
     }
 
     /// Stops accepting connections, lets requests in flight finish (for up to five
-    /// seconds), and waits for the server to stop.
+    /// seconds), waits for the server to stop, and writes the state file's last state.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -456,6 +487,14 @@ impl Emulator {
         {
             task.abort();
         }
+        if let Some(w) = &self.shared.writer {
+            w.close();
+        }
+        if let Some(writer) = self.writer_task.take() {
+            let _ = writer.await;
+        }
+        // A no-op unless the writer failed to finish.
+        self.shared.flush_state();
     }
 }
 
@@ -475,5 +514,9 @@ impl Drop for Emulator {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        // Every change made through the handle is in the file when the drop returns (the
+        // writer may not get to run again); requests still in flight are written by the
+        // writer once the server has stopped.
+        self.shared.flush_state();
     }
 }

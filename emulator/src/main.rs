@@ -28,7 +28,7 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
 
-    /// Keep the state in this JSON file: loaded if it exists, rewritten after every change.
+    /// Keep the state in this JSON file: loaded if it exists, rewritten after changes.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
 

@@ -276,7 +276,7 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
                     .map(|i| store.at(*i))
                     .filter(keep),
             ),
-            None => Box::new(store.records().iter().filter(keep)),
+            None => Box::new(store.records().iter().map(|r| &**r).filter(keep)),
         };
         let view = |r: &Record| fraud_event(r, partner, ctx.new_model);
         if size > 0 && number > 0 {

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::Stats;
 use crate::fault::{FaultKind, FaultState, FaultyBody};
 use crate::generate::Generator;
-use crate::state::{Persister, Store, to_ticks};
+use crate::state::{StateWriter, Store, to_ticks};
 use crate::{graph, partner_center};
 
 /// The request counters behind [`Stats`].
@@ -83,7 +83,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<FaultState>,
     pub stats: Counters,
     pub page_size: usize,
-    pub persister: Option<Persister>,
+    /// The state file's writer, when there is a state file.
+    pub writer: Option<StateWriter>,
     pub local_addr: SocketAddr,
 }
 
@@ -110,30 +111,36 @@ impl Shared {
         f(&self.store.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Changes the store and, when something changed and a state file is set, writes it
-    /// before returning.
+    /// Changes the store and, when something changed and a state file is set, wakes its
+    /// writer (the write happens in the background, outside the lock).
     pub(crate) fn write<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
-        let (r, snapshot) = {
+        let (r, changed) = {
             let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
             let before = store.version;
             let r = f(&mut store);
-            let snapshot = match &self.persister {
-                Some(_) if store.version != before => {
-                    Some((store.version, store.to_file_bytes(self.generator.seed())))
-                }
-                _ => None,
-            };
-            (r, snapshot)
+            (r, store.version != before)
         };
-        if let (Some(p), Some((version, bytes))) = (&self.persister, snapshot) {
-            self.persist(p, version, &bytes);
+        if let (Some(w), true) = (&self.writer, changed) {
+            w.changed();
         }
         r
     }
 
-    pub(crate) fn persist(&self, p: &Persister, version: u64, bytes: &[u8]) {
-        match p.write(version, bytes) {
-            Ok(()) => bump(&self.stats.state_writes),
+    /// Writes the state file now if it does not hold the current state yet; blocks. Errors
+    /// are counted and logged (a test would rather see a stale file than a panic).
+    pub(crate) fn flush_state(&self) {
+        let Some(w) = &self.writer else {
+            return;
+        };
+        // Cheap under the lock; serialising and writing happen after it is released.
+        let snapshot = self.read(Store::snapshot);
+        if w.persister.has(snapshot.version()) {
+            return;
+        }
+        let bytes = snapshot.to_file_bytes(self.generator.seed());
+        match w.persister.write(snapshot.version(), &bytes) {
+            Ok(true) => bump(&self.stats.state_writes),
+            Ok(false) => {}
             Err(e) => {
                 bump(&self.stats.state_write_errors);
                 tracing::error!(error = %e, "writing the emulator's state file failed");
@@ -709,7 +716,7 @@ mod tests {
             faults: Mutex::new(FaultState::new(Default::default(), 1)),
             stats: Default::default(),
             page_size: 10,
-            persister: None,
+            writer: None,
             local_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }

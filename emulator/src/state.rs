@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use partner_alerts::{ActivityLog, Alert, AlertId, AlertStatus, ResolvedReason};
@@ -36,7 +37,9 @@ pub(crate) struct Record {
 /// The alerts, in listing order, with both ids indexed.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    records: Vec<Record>,
+    /// Shared with state-file snapshots; a change copies only the record it changes, and
+    /// only while a snapshot holds it.
+    records: Vec<Arc<Record>>,
     by_id: HashMap<AlertId, usize>,
     by_event: HashMap<AlertId, usize>,
     /// Positions (ascending) by lower-cased subscription id, for Partner Center's
@@ -141,23 +144,14 @@ impl Store {
         Ok(Some((store, file.seed)))
     }
 
-    /// The state file's bytes.
-    pub(crate) fn to_file_bytes(&self, seed: u64) -> Vec<u8> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Out<'a> {
-            format: u32,
-            seed: u64,
-            next_index: u64,
-            records: &'a [Record],
-        }
-        serde_json::to_vec(&Out {
-            format: FORMAT,
-            seed,
+    /// What the state file needs, taken cheaply (the records are shared, not copied) so
+    /// that serialising and writing happen outside the lock.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            version: self.version,
             next_index: self.next_index,
-            records: &self.records,
-        })
-        .expect("the state always serialises")
+            records: self.records.clone(),
+        }
     }
 
     fn push(&mut self, mut r: Record) {
@@ -178,11 +172,11 @@ impl Store {
             // Positions only grow here, so the list stays sorted.
             self.by_subscription.entry(sub).or_default().push(i);
         }
-        self.records.push(r);
+        self.records.push(Arc::new(r));
     }
 
     /// Every record in listing order.
-    pub(crate) fn records(&self) -> &[Record] {
+    pub(crate) fn records(&self) -> &[Arc<Record>] {
         &self.records
     }
 
@@ -193,7 +187,7 @@ impl Store {
 
     /// The record of a Graph id.
     pub(crate) fn get(&self, id: &AlertId) -> Option<&Record> {
-        self.by_id.get(id).map(|i| &self.records[*i])
+        self.by_id.get(id).map(|i| &*self.records[*i])
     }
 
     /// The position of a Graph id.
@@ -231,7 +225,7 @@ impl Store {
         self.version += 1;
         match self.index_of(&alert.id) {
             Some(i) => {
-                let old = std::mem::replace(&mut self.records[i].alert, alert);
+                let old = std::mem::replace(&mut Arc::make_mut(&mut self.records[i]).alert, alert);
                 self.rederive(i, &Keys::of(&old), g);
                 Some(old)
             }
@@ -260,9 +254,10 @@ impl Store {
     ) -> &Record {
         self.version += 1;
         let before = Keys::of(&self.records[i].alert);
-        let id = self.records[i].alert.id.clone();
-        f(&mut self.records[i].alert);
-        self.records[i].alert.id = id;
+        let rec = Arc::make_mut(&mut self.records[i]);
+        let id = rec.alert.id.clone();
+        f(&mut rec.alert);
+        rec.alert.id = id;
         self.rederive(i, &before, g);
         &self.records[i]
     }
@@ -270,7 +265,7 @@ impl Store {
     /// Brings what derives from the alert's customer, reseller and subscription up to date
     /// after they changed from `before`.
     fn rederive(&mut self, i: usize, before: &Keys, g: &Generator) {
-        let rec = &mut self.records[i];
+        let rec = Arc::make_mut(&mut self.records[i]);
         let names = before.names_for(&rec.alert, g);
         if names.customer_changed {
             rec.customer_name = names.customer;
@@ -318,6 +313,45 @@ impl Store {
                 list.insert(at, i);
             }
         }
+    }
+}
+
+/// The state as of one version, for the state file.
+pub(crate) struct Snapshot {
+    version: u64,
+    next_index: u64,
+    records: Vec<Arc<Record>>,
+}
+
+impl Snapshot {
+    /// The store version it holds.
+    pub(crate) fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The state file's bytes.
+    pub(crate) fn to_file_bytes(&self, seed: u64) -> Vec<u8> {
+        struct Records<'a>(&'a [Arc<Record>]);
+        impl Serialize for Records<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|r| &**r))
+            }
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            format: u32,
+            seed: u64,
+            next_index: u64,
+            records: Records<'a>,
+        }
+        serde_json::to_vec(&Out {
+            format: FORMAT,
+            seed,
+            next_index: self.next_index,
+            records: Records(&self.records),
+        })
+        .expect("the state always serialises")
     }
 }
 
@@ -480,37 +514,55 @@ pub(crate) fn change_status(
 pub(crate) struct Persister {
     path: PathBuf,
     /// The version last written, so a slower writer never overwrites a newer state.
-    written: Mutex<u64>,
+    written: Mutex<Option<u64>>,
 }
+
+/// Makes every temporary file name unique, even for two emulators on one path.
+static TEMP_NAMES: AtomicU64 = AtomicU64::new(0);
 
 impl Persister {
     /// A writer for `path`.
     pub(crate) fn new(path: PathBuf) -> Self {
         Persister {
             path,
-            written: Mutex::new(0),
+            written: Mutex::new(None),
         }
     }
 
-    /// Writes `bytes` as state `version`, unless a newer one was written already.
-    pub(crate) fn write(&self, version: u64, bytes: &[u8]) -> io::Result<()> {
+    /// Records that the file holds state `version` (it was just loaded from it).
+    pub(crate) fn assume_written(&self, version: u64) {
+        *self.written.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
+    }
+
+    /// Whether state `version` (or a newer one) is in the file already.
+    pub(crate) fn has(&self, version: u64) -> bool {
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|w| w >= version)
+    }
+
+    /// Writes `bytes` as state `version`, unless it or a newer one was written already;
+    /// `Ok(true)` when it wrote.
+    pub(crate) fn write(&self, version: u64, bytes: &[u8]) -> io::Result<bool> {
         let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
-        if version < *written {
-            return Ok(());
+        if written.is_some_and(|w| version <= w) {
+            return Ok(false);
         }
         let name = self
             .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "state.json".to_owned());
-        let tmp = self
-            .path
-            .with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = self.path.with_file_name(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            TEMP_NAMES.fetch_add(1, Ordering::Relaxed)
+        ));
         let result = (|| {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(bytes)?;
-            // No fsync: the file has to survive a restart of the emulator, not of the machine,
-            // and syncing megabytes on every change would slow every test down.
+            // No fsync: the file has to survive a restart of the emulator, not of the machine.
             drop(f);
             std::fs::rename(&tmp, &self.path)
         })();
@@ -518,8 +570,57 @@ impl Persister {
             let _ = std::fs::remove_file(&tmp);
         }
         result?;
-        *written = version;
-        Ok(())
+        *written = Some(version);
+        Ok(true)
+    }
+}
+
+/// What the background writer of the state file shares with the rest: changes only wake it
+/// ([`StateWriter::changed`]); it then snapshots the store and writes outside the lock, so a
+/// burst of changes costs one write or two, never one each.
+#[derive(Debug)]
+pub(crate) struct StateWriter {
+    pub persister: Persister,
+    wake: tokio::sync::Notify,
+    closed: AtomicBool,
+}
+
+impl StateWriter {
+    pub(crate) fn new(persister: Persister) -> Self {
+        StateWriter {
+            persister,
+            wake: tokio::sync::Notify::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The state changed: write it soon.
+    pub(crate) fn changed(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Write what is left and stop.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// Runs the writer: `flush` writes the current state if it is not in the file yet (it
+    /// blocks, so it runs on the blocking pool). Ends after [`StateWriter::close`], with a
+    /// last flush.
+    pub(crate) async fn run<F>(&self, flush: F)
+    where
+        F: Fn() + Clone + Send + 'static,
+    {
+        loop {
+            // Read before flushing: a close that comes later wakes the wait below.
+            let closing = self.closed.load(Ordering::Acquire);
+            let _ = tokio::task::spawn_blocking(flush.clone()).await;
+            if closing {
+                return;
+            }
+            self.wake.notified().await;
+        }
     }
 }
 
@@ -565,9 +666,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("pae-state-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("state.json");
-        Persister::new(path.clone())
-            .write(1, &store.to_file_bytes(5))
-            .unwrap();
+        let p = Persister::new(path.clone());
+        assert!(p.write(1, &store.snapshot().to_file_bytes(5)).unwrap());
+        assert!(p.has(1));
+        assert!(!p.write(1, b"older").unwrap(), "not twice");
+        assert!(!p.write(0, b"older").unwrap(), "never an older state");
         let (back, seed) = Store::load(&path).unwrap().unwrap();
         assert_eq!(seed, 5);
         assert_eq!(back.records(), store.records());
