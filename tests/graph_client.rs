@@ -1,16 +1,20 @@
 //! The Graph client against httpmock on loopback: what goes on the wire and how answers map.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use httpmock::Method::{GET, PATCH, POST};
-use httpmock::MockServer;
-use partner_alerts::auth::{ClientSecretCredential, StaticToken};
+use httpmock::{HttpMockRequest, Mock, MockServer};
+use partner_alerts::auth::{
+    AccessToken, ClientSecretCredential, Scope, StaticToken, TokenProvider,
+};
+use partner_alerts::error::AuthError;
 use partner_alerts::http::{AsyncSleep, RetryPolicy};
 use partner_alerts::{
-    AlertId, AlertQuery, AlertStatus, Error, Filter, GraphClient, ResolvedReason, Severity,
-    StatusUpdate,
+    AlertId, AlertQuery, AlertStatus, Continuation, Error, Filter, GraphClient, Pager,
+    ResolvedReason, Severity, StatusUpdate,
 };
 use serde_json::json;
 
@@ -43,12 +47,92 @@ impl AsyncSleep for NoSleep {
     }
 }
 
+/// The distinct values of one header across the requests a mock was asked to match (a set:
+/// httpmock may run a matcher more than once for one request).
+#[derive(Clone, Debug, Default)]
+struct Seen(Arc<Mutex<Vec<String>>>);
+
+impl Seen {
+    /// A matcher that records header `name` and matches every request.
+    fn recorder(
+        &self,
+        name: &'static str,
+    ) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
+        let seen = self.0.clone();
+        move |req| {
+            if let Some((_, v)) = req
+                .headers_vec()
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            {
+                let mut seen = seen.lock().unwrap();
+                if !seen.contains(v) {
+                    seen.push(v.clone());
+                }
+            }
+            true
+        }
+    }
+
+    fn values(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// Three pages, `a b c | d e | f`, linked by `$skiptoken`; each page's mock requires the token
+/// and the Prefer header.
+async fn three_pages(server: &MockServer) -> [Mock<'_>; 3] {
+    let next2 = server.url(format!("{PATH}?$skiptoken=p2"));
+    let next3 = server.url(format!("{PATH}?$skiptoken=p3"));
+    let page = |skiptoken: Option<&'static str>, body: serde_json::Value| {
+        server.mock_async(move |when, then| {
+            let when = when
+                .method(GET)
+                .path(PATH)
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("prefer", "include-unknown-enum-members")
+                .header_exists("client-request-id");
+            match skiptoken {
+                Some(t) => when.query_param("$skiptoken", t),
+                None => when.query_param_missing("$skiptoken"),
+            };
+            then.status(200).json_body(body);
+        })
+    };
+    [
+        page(
+            None,
+            json!({"value": [alert("a"), alert("b"), alert("c")], "@odata.nextLink": next2}),
+        )
+        .await,
+        page(
+            Some("p2"),
+            json!({"value": [alert("d"), alert("e")], "@odata.nextLink": next3}),
+        )
+        .await,
+        page(Some("p3"), json!({"value": [alert("f")]})).await,
+    ]
+}
+
+fn ids(alerts: &[partner_alerts::Alert]) -> Vec<&str> {
+    alerts.iter().map(|a| a.id.as_str()).collect()
+}
+
 #[tokio::test]
 async fn lists_three_pages_in_order_and_sends_nothing_until_polled() {
     let server = MockServer::start_async().await;
+    // Every page is its own request: each carries the token, the Prefer header and a
+    // client-request-id of its own.
+    let request_ids = Seen::default();
     let page3 = server
         .mock_async(|when, then| {
-            when.method(GET).path(PATH).query_param("$skiptoken", "p3");
+            when.method(GET)
+                .path(PATH)
+                .query_param("$skiptoken", "p3")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("prefer", "include-unknown-enum-members")
+                .header_exists("client-request-id")
+                .is_true(request_ids.recorder("client-request-id"));
             then.status(200)
                 .json_body(json!({"value": [alert("e"), alert("f")]}));
         })
@@ -56,7 +140,13 @@ async fn lists_three_pages_in_order_and_sends_nothing_until_polled() {
     let next3 = server.url(format!("{PATH}?$skiptoken=p3"));
     let page2 = server
         .mock_async(|when, then| {
-            when.method(GET).path(PATH).query_param("$skiptoken", "p2");
+            when.method(GET)
+                .path(PATH)
+                .query_param("$skiptoken", "p2")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("prefer", "include-unknown-enum-members")
+                .header_exists("client-request-id")
+                .is_true(request_ids.recorder("client-request-id"));
             // An empty middle page must not end the listing.
             then.status(200)
                 .json_body(json!({"value": [], "@odata.nextLink": next3}));
@@ -73,7 +163,8 @@ async fn lists_three_pages_in_order_and_sends_nothing_until_polled() {
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("prefer", "include-unknown-enum-members")
                 .header_exists("client-request-id")
-                .header_prefix("user-agent", "partner-alerts/");
+                .header_prefix("user-agent", "partner-alerts/")
+                .is_true(request_ids.recorder("client-request-id"));
             then.status(200).json_body(json!({
                 "@odata.count": 5,
                 "@odata.nextLink": next2,
@@ -101,6 +192,12 @@ async fn lists_three_pages_in_order_and_sends_nothing_until_polled() {
     assert_eq!(page1.calls_async().await, 1);
     assert_eq!(page2.calls_async().await, 1);
     assert_eq!(page3.calls_async().await, 1);
+    assert_eq!(
+        request_ids.values().len(),
+        3,
+        "one client-request-id per page request: {:?}",
+        request_ids.values()
+    );
 }
 
 #[tokio::test]
@@ -156,21 +253,145 @@ async fn a_next_link_to_another_host_is_refused_and_never_contacted() {
     assert_eq!(stolen.calls_async().await, 0);
 }
 
+/// Reads a listing to its end or first error: the ids yielded, then the error if any, and
+/// checks the stream ends after an error.
+async fn drain(mut pager: Pager) -> (Vec<String>, Option<Error>) {
+    let mut yielded = Vec::new();
+    loop {
+        match pager.try_next().await {
+            Ok(Some(a)) => yielded.push(a.id.as_str().to_owned()),
+            Ok(None) => return (yielded, None),
+            Err(e) => {
+                assert!(
+                    pager.try_next().await.unwrap().is_none(),
+                    "the stream ends after the error"
+                );
+                return (yielded, Some(e));
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_repeated_next_link_is_a_paging_loop() {
-    let server = MockServer::start_async().await;
-    let again = server.url(format!("{PATH}?$skiptoken=same"));
-    let looping = server
-        .mock_async(|when, then| {
-            when.method(GET).path(PATH);
-            then.status(200)
-                .json_body(json!({"value": [alert("a")], "@odata.nextLink": again}));
-        })
-        .await;
-    let result = client(&server).list(&AlertQuery::new()).try_collect().await;
-    let err = result.unwrap_err();
-    assert!(err.to_string().contains("paging loop"), "{err}");
-    assert_eq!(looping.calls_async().await, 2);
+    for prefetch in [true, false] {
+        let server = MockServer::start_async().await;
+        let again = server.url(format!("{PATH}?$skiptoken=same"));
+        let first = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(PATH)
+                    .query_param_missing("$skiptoken");
+                then.status(200).json_body(
+                    json!({"value": [alert("a"), alert("b")], "@odata.nextLink": again}),
+                );
+            })
+            .await;
+        // The second page names itself as the next one.
+        let looping = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(PATH)
+                    .query_param("$skiptoken", "same");
+                then.status(200)
+                    .json_body(json!({"value": [alert("c")], "@odata.nextLink": again}));
+            })
+            .await;
+        let client = builder(&server).prefetch(prefetch).build().unwrap();
+        let (yielded, err) = drain(client.list(&AlertQuery::new())).await;
+        assert_eq!(
+            yielded,
+            ["a", "b", "c"],
+            "each alert once (prefetch {prefetch})"
+        );
+        let err = err.expect("a paging loop error");
+        assert!(matches!(err, Error::InvalidResponse(_)), "{err:?}");
+        assert!(err.to_string().contains("paging loop"), "{err}");
+        assert_eq!(first.calls_async().await, 1);
+        assert_eq!(
+            looping.calls_async().await,
+            1,
+            "the repeated link is not followed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_cycle_of_next_links_and_a_repeated_page_are_paging_loops() {
+    for prefetch in [true, false] {
+        // p2 -> p3 -> p2: each page is served once, then the listing stops.
+        let server = MockServer::start_async().await;
+        let p2 = server.url(format!("{PATH}?$skiptoken=p2"));
+        let p3 = server.url(format!("{PATH}?$skiptoken=p3"));
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(PATH)
+                    .query_param_missing("$skiptoken");
+                then.status(200)
+                    .json_body(json!({"value": [alert("a"), alert("b")], "@odata.nextLink": p2}));
+            })
+            .await;
+        let second = server
+            .mock_async(|when, then| {
+                when.method(GET).path(PATH).query_param("$skiptoken", "p2");
+                then.status(200)
+                    .json_body(json!({"value": [alert("c")], "@odata.nextLink": p3}));
+            })
+            .await;
+        let third = server
+            .mock_async(|when, then| {
+                when.method(GET).path(PATH).query_param("$skiptoken", "p3");
+                then.status(200)
+                    .json_body(json!({"value": [alert("d")], "@odata.nextLink": p2}));
+            })
+            .await;
+        let client = builder(&server).prefetch(prefetch).build().unwrap();
+        let (yielded, err) = drain(client.list(&AlertQuery::new())).await;
+        assert_eq!(yielded, ["a", "b", "c", "d"], "prefetch {prefetch}");
+        assert!(err.unwrap().to_string().contains("paging loop"));
+        assert_eq!(second.calls_async().await, 1);
+        assert_eq!(third.calls_async().await, 1);
+
+        // A new link that serves the previous page again: none of the repeat is yielded.
+        let server = MockServer::start_async().await;
+        let p2 = server.url(format!("{PATH}?$skiptoken=p2"));
+        let p3 = server.url(format!("{PATH}?$skiptoken=p3"));
+        let p4 = server.url(format!("{PATH}?$skiptoken=p4"));
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(PATH)
+                    .query_param_missing("$skiptoken");
+                then.status(200)
+                    .json_body(json!({"value": [alert("a")], "@odata.nextLink": p2}));
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(PATH).query_param("$skiptoken", "p2");
+                then.status(200)
+                    .json_body(json!({"value": [alert("b"), alert("c")], "@odata.nextLink": p3}));
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(PATH).query_param("$skiptoken", "p3");
+                then.status(200)
+                    .json_body(json!({"value": [alert("b"), alert("c")], "@odata.nextLink": p4}));
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(PATH).query_param("$skiptoken", "p4");
+                then.status(200).json_body(json!({"value": [alert("z")]}));
+            })
+            .await;
+        let client = builder(&server).prefetch(prefetch).build().unwrap();
+        let (yielded, err) = drain(client.list(&AlertQuery::new())).await;
+        assert_eq!(yielded, ["a", "b", "c"], "prefetch {prefetch}");
+        assert!(err.unwrap().to_string().contains("paging loop"));
+    }
 }
 
 #[tokio::test]
@@ -506,9 +727,11 @@ async fn a_page_over_the_size_limit_is_an_error() {
 #[tokio::test]
 async fn a_malformed_page_is_a_decode_error_with_offset_and_excerpt() {
     let server = MockServer::start_async().await;
-    server
+    let page = server
         .mock_async(|when, then| {
-            when.method(GET).path(PATH);
+            when.method(GET)
+                .path(PATH)
+                .header("authorization", format!("Bearer {TOKEN}"));
             then.status(200)
                 .header("request-id", "rid-bad")
                 .body(r#"{"value": [{"id": "a", "isTest": "perhaps"}]}"#);
@@ -525,7 +748,17 @@ async fn a_malformed_page_is_a_decode_error_with_offset_and_excerpt() {
     assert!(d.excerpt().contains("perhaps"), "{}", d.excerpt());
     assert!(d.offset() > 20 && d.offset() <= 45, "{}", d.offset());
     assert_eq!(err.request_id().as_deref(), Some("rid-bad"));
-    assert!(!err.to_string().contains(TOKEN));
+    // The message says where and shows what is there...
+    let shown = err.to_string();
+    assert!(
+        shown.contains(&format!("at byte {}", d.offset())),
+        "{shown}"
+    );
+    assert!(shown.contains("perhaps"), "{shown}");
+    assert!(shown.contains("rid-bad"), "{shown}");
+    // ...but never the bearer token the request carried.
+    assert_eq!(page.calls_async().await, 1, "the request carried the token");
+    assert!(!format!("{err} {err:?}").contains(TOKEN), "{err:?}");
 }
 
 #[tokio::test]
@@ -580,9 +813,11 @@ async fn the_token_endpoint_is_called_once_for_fifty_concurrent_requests_and_aga
 #[tokio::test]
 async fn a_refused_client_secret_is_an_auth_error_without_the_secret() {
     let server = MockServer::start_async().await;
-    server
+    let token = server
         .mock_async(|when, then| {
-            when.method(POST).path("/tenant-1/oauth2/v2.0/token");
+            when.method(POST)
+                .path("/tenant-1/oauth2/v2.0/token")
+                .form_urlencoded_tuple("client_secret", "s3cr3t-value");
             then.status(401).json_body(json!({
                 "error": "invalid_client",
                 "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"
@@ -599,6 +834,7 @@ async fn a_refused_client_secret_is_an_auth_error_without_the_secret() {
         .build()
         .unwrap();
     let err = client.get(&AlertId::new("a").unwrap()).await.unwrap_err();
+    assert_eq!(token.calls_async().await, 1, "the secret was sent");
     let Error::Auth(auth) = &err else {
         panic!("{err:?}")
     };
@@ -653,4 +889,376 @@ async fn the_prefer_header_can_be_turned_off() {
     // An unknown status is kept, not an error.
     assert_eq!(alerts[0].status.as_ref().unwrap().as_str(), "escalated");
     assert!(!alerts[0].status.as_ref().unwrap().is_known());
+}
+
+#[tokio::test]
+async fn a_403_names_the_permission_the_service_says_is_missing() {
+    let server = MockServer::start_async().await;
+    let named = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{PATH}/named"));
+            then.status(403).json_body(json!({"error": {
+                "code": "Forbidden",
+                "message": "Missing role permissions on the request. API requires one of 'SecurityAlert.Read.All'. Roles on the request 'User.Read'.",
+                "innerError": {"date": "2025-02-13T10:17:06", "request-id": "rid-403"}
+            }}));
+        })
+        .await;
+    let unnamed = server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH);
+            then.status(403).json_body(json!({"error": {
+                "code": "Authorization_RequestDenied",
+                "message": "Insufficient privileges to complete the operation."
+            }}));
+        })
+        .await;
+    let client = client(&server);
+
+    let err = client
+        .get(&AlertId::new("named").unwrap())
+        .await
+        .unwrap_err();
+    let Error::Forbidden(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.status, 403);
+    assert_eq!(
+        e.missing_permission.as_deref(),
+        Some("SecurityAlert.Read.All"),
+        "the permission the message names, not the operation's default"
+    );
+    assert_eq!(
+        err.service_error().unwrap().missing_permission.as_deref(),
+        Some("SecurityAlert.Read.All")
+    );
+    assert!(
+        err.to_string().contains("(needs SecurityAlert.Read.All)"),
+        "{err}"
+    );
+    assert_eq!(err.request_id().as_deref(), Some("rid-403"));
+    assert!(err.is_auth());
+    assert!(!err.is_retryable());
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(
+        named.calls_async().await,
+        1,
+        "a 403 is neither retried nor re-authenticated"
+    );
+
+    // A message naming no permission: the listing's own requirement.
+    let err = client
+        .list(&AlertQuery::new())
+        .try_collect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    assert_eq!(
+        err.service_error().unwrap().missing_permission.as_deref(),
+        Some("PartnerSecurity.Read.All")
+    );
+    assert_eq!(unnamed.calls_async().await, 1);
+}
+
+/// Hands out `tok-1`, `tok-2`, ... and counts the fetches.
+#[derive(Debug, Default)]
+struct Numbered(AtomicUsize);
+
+#[async_trait::async_trait]
+impl TokenProvider for Numbered {
+    async fn token(&self, _: &Scope) -> Result<AccessToken, AuthError> {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(AccessToken::new(
+            format!("tok-{n}"),
+            chrono::Utc::now() + chrono::TimeDelta::hours(1),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_401_fetches_a_new_token_once_and_a_second_401_is_unauthorized() {
+    let server = MockServer::start_async().await;
+    let revoked = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PATH}/a1"))
+                .header("authorization", "Bearer tok-1");
+            then.status(401).json_body(json!({"error": {
+                "code": "InvalidAuthenticationToken", "message": "Access token has expired or is not yet valid."}}));
+        })
+        .await;
+    let renewed = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PATH}/a1"))
+                .header("authorization", "Bearer tok-2");
+            then.status(200).json_body(alert("a1"));
+        })
+        .await;
+    let always = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{PATH}/a2"));
+            then.status(401)
+                .header("request-id", "rid-401")
+                .json_body(json!({"error": {
+                "code": "InvalidAuthenticationToken", "message": "Access token validation failure."}}));
+        })
+        .await;
+    let tokens = Arc::new(Numbered::default());
+    let client = GraphClient::builder()
+        .base_url(server.url("/beta"))
+        .credential_arc(tokens.clone())
+        .sleep(Arc::new(NoSleep::default()))
+        .build()
+        .unwrap();
+
+    let a = client.get(&AlertId::new("a1").unwrap()).await.unwrap();
+    assert_eq!(a.id.as_str(), "a1");
+    assert_eq!(revoked.calls_async().await, 1);
+    assert_eq!(renewed.calls_async().await, 1);
+    assert_eq!(
+        tokens.0.load(Ordering::SeqCst),
+        2,
+        "the refused token was dropped"
+    );
+
+    // Refused again with the new token: reported, not looped.
+    let err = client.get(&AlertId::new("a2").unwrap()).await.unwrap_err();
+    let Error::Unauthorized(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.status, 401);
+    assert_eq!(e.code.as_deref(), Some("InvalidAuthenticationToken"));
+    assert_eq!(e.missing_permission, None);
+    assert_eq!(err.request_id().as_deref(), Some("rid-401"));
+    assert_eq!(err.attempts(), 2);
+    assert!(err.is_auth());
+    assert!(!err.is_retryable());
+    assert_eq!(always.calls_async().await, 2);
+    // tok-2 (cached) refused, tok-3 fetched and refused: one new token, no more.
+    assert_eq!(tokens.0.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn pages_after_a_partial_read_lose_and_repeat_nothing() {
+    let server = MockServer::start_async().await;
+    let mocks = three_pages(&server).await;
+    let all = ["a", "b", "c", "d", "e", "f"];
+    let link = |t: &str| -> Continuation {
+        serde_json::from_value(json!({"url": server.url(format!("{PATH}?$skiptoken={t}"))}))
+            .unwrap()
+    };
+    let (p2, p3) = (link("p2"), link("p3"));
+    let mut listings = 0;
+    for prefetch in [true, false] {
+        let client = builder(&server).prefetch(prefetch).build().unwrap();
+        for read in 0..=all.len() {
+            listings += 1;
+            let mut pager = client.list(&AlertQuery::new());
+            let mut yielded = Vec::new();
+            for _ in 0..read {
+                yielded.push(
+                    pager
+                        .try_next()
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .id
+                        .as_str()
+                        .to_owned(),
+                );
+            }
+            assert_eq!(yielded, all[..read]);
+            let mut pages = pager.pages();
+            let mut sizes = Vec::new();
+            let mut nexts = Vec::new();
+            while let Some(page) = pages.try_next().await.unwrap() {
+                sizes.push(page.items().len());
+                nexts.push(page.next().cloned());
+                yielded.extend(page.items().iter().map(|a| a.id.as_str().to_owned()));
+            }
+            assert_eq!(yielded, all, "read {read} first (prefetch {prefetch})");
+            // The rest of a page half read comes as a page of its own, then whole pages.
+            let expected: &[usize] = match read {
+                0 => &[3, 2, 1],
+                1 => &[2, 2, 1],
+                2 => &[1, 2, 1],
+                3 => &[2, 1],
+                4 => &[1, 1],
+                5 => &[1],
+                _ => &[],
+            };
+            assert_eq!(sizes, expected, "read {read} first (prefetch {prefetch})");
+            // Each page, the leftover one included, points at the page after it.
+            let expected_nexts: &[Option<Continuation>] = match read {
+                0..=2 => &[Some(p2.clone()), Some(p3.clone()), None],
+                3 | 4 => &[Some(p3.clone()), None],
+                5 => &[None],
+                _ => &[],
+            };
+            assert_eq!(
+                nexts, expected_nexts,
+                "read {read} first (prefetch {prefetch})"
+            );
+        }
+    }
+    for (i, m) in mocks.iter().enumerate() {
+        assert_eq!(
+            m.calls_async().await,
+            listings,
+            "page {} fetched once per listing",
+            i + 1
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_listing_resumes_from_a_saved_continuation() {
+    let server = MockServer::start_async().await;
+    let [page1, page2, page3] = three_pages(&server).await;
+    let client = builder(&server).prefetch(false).build().unwrap();
+    let round_trip = |c: &Continuation| -> Continuation {
+        let saved = serde_json::to_string(c).unwrap();
+        let back: Continuation = serde_json::from_str(&saved).unwrap();
+        assert_eq!(&back, c, "{saved}");
+        back
+    };
+
+    // From the first page's `next`.
+    let mut pages = client.list(&AlertQuery::new()).pages();
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(ids(first.items()), ["a", "b", "c"]);
+    let saved = round_trip(first.next().unwrap());
+    drop(pages);
+    let rest = client.resume(saved).try_collect().await.unwrap();
+    assert_eq!(ids(&rest), ["d", "e", "f"]);
+    assert_eq!(page1.calls_async().await, 1);
+    assert_eq!(page2.calls_async().await, 1);
+    assert_eq!(page3.calls_async().await, 1);
+
+    // From a pager read to the end of its first page: the next page.
+    let mut pager = client.list(&AlertQuery::new());
+    for _ in 0..3 {
+        pager.try_next().await.unwrap().unwrap();
+    }
+    let saved = round_trip(pager.continuation().unwrap());
+    drop(pager);
+    let rest = client.resume(saved).try_collect().await.unwrap();
+    assert_eq!(ids(&rest), ["d", "e", "f"]);
+
+    // From a pager in the middle of a page: that page again, as documented.
+    let mut pager = client.list(&AlertQuery::new());
+    for _ in 0..4 {
+        pager.try_next().await.unwrap().unwrap();
+    }
+    let saved = round_trip(pager.continuation().unwrap());
+    drop(pager);
+    let rest = client.resume(saved).try_collect().await.unwrap();
+    assert_eq!(ids(&rest), ["d", "e", "f"]);
+    assert_eq!(page1.calls_async().await, 3);
+    assert_eq!(page2.calls_async().await, 4);
+    assert_eq!(page3.calls_async().await, 3);
+
+    // With read-ahead the position is the same.
+    let client = builder(&server).build().unwrap();
+    let mut pager = client.list(&AlertQuery::new());
+    for _ in 0..3 {
+        pager.try_next().await.unwrap().unwrap();
+    }
+    let saved = round_trip(pager.continuation().unwrap());
+    drop(pager);
+    let rest = client.resume(saved).try_collect().await.unwrap();
+    assert_eq!(ids(&rest), ["d", "e", "f"]);
+}
+
+#[tokio::test]
+async fn a_partner_center_continuation_is_refused_by_graph_without_a_request() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!({"value": [alert("a")]}));
+        })
+        .await;
+    let pc: Continuation =
+        serde_json::from_value(json!({"pageNumber": {"number": 2, "size": 2}})).unwrap();
+    for prefetch in [true, false] {
+        let client = builder(&server).prefetch(prefetch).build().unwrap();
+        let (yielded, err) = drain(client.resume(pc.clone())).await;
+        assert!(yielded.is_empty());
+        let err = err.expect("an error");
+        assert!(err.is_invalid_input(), "{err:?}");
+        assert_eq!(err.as_invalid_input().unwrap().field(), "continuation");
+        assert_eq!(err.attempts(), 0);
+    }
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_listing_resumes_at_the_page_that_failed() {
+    for prefetch in [true, false] {
+        let server = MockServer::start_async().await;
+        let recovered = Arc::new(AtomicBool::new(false));
+        let next2 = server.url(format!("{PATH}?$skiptoken=p2"));
+        let next3 = server.url(format!("{PATH}?$skiptoken=p3"));
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(PATH).query_param_missing("$skiptoken");
+                then.status(200).json_body(
+                    json!({"value": [alert("a"), alert("b"), alert("c")], "@odata.nextLink": next2}),
+                );
+            })
+            .await;
+        let down = recovered.clone();
+        let failing = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(PATH)
+                    .query_param("$skiptoken", "p2")
+                    .is_true(move |_| !down.load(Ordering::SeqCst));
+                then.status(500)
+                    .json_body(json!({"error": {"code": "generalException", "message": "boom"}}));
+            })
+            .await;
+        let up = recovered.clone();
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(PATH)
+                    .query_param("$skiptoken", "p2")
+                    .is_true(move |_| up.load(Ordering::SeqCst));
+                then.status(200).json_body(
+                    json!({"value": [alert("d"), alert("e")], "@odata.nextLink": next3}),
+                );
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(PATH).query_param("$skiptoken", "p3");
+                then.status(200).json_body(json!({"value": [alert("f")]}));
+            })
+            .await;
+        let client = builder(&server).prefetch(prefetch).build().unwrap();
+
+        let mut pager = client.list(&AlertQuery::new());
+        let mut yielded = Vec::new();
+        let err = loop {
+            match pager.try_next().await {
+                Ok(Some(a)) => yielded.push(a.id.as_str().to_owned()),
+                Ok(None) => panic!("the listing ended without the page that failed"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(yielded, ["a", "b", "c"], "prefetch {prefetch}");
+        assert_eq!(err.status(), Some(500));
+        assert_eq!(failing.calls_async().await, 1, "a 500 is not retried");
+        let saved: Continuation =
+            serde_json::from_str(&serde_json::to_string(pager.continuation().unwrap()).unwrap())
+                .unwrap();
+        drop(pager);
+
+        recovered.store(true, Ordering::SeqCst);
+        let rest = client.resume(saved).try_collect().await.unwrap();
+        assert_eq!(ids(&rest), ["d", "e", "f"], "prefetch {prefetch}");
+    }
 }
