@@ -60,9 +60,19 @@ impl TokenCache {
         }
     }
 
+    /// The cached token if it is not yet due for refresh.
     fn fresh(&self, now: DateTime<Utc>) -> Option<Lease> {
+        self.cached(|c| now < c.refresh_at)
+    }
+
+    /// The cached token if it has not expired (due for refresh or not).
+    fn valid(&self, now: DateTime<Utc>) -> Option<Lease> {
+        self.cached(|c| now < c.expires_at)
+    }
+
+    fn cached(&self, keep: impl FnOnce(&Cached) -> bool) -> Option<Lease> {
         let slot = self.slot.read().unwrap_or_else(|p| p.into_inner());
-        slot.as_ref().filter(|c| now < c.refresh_at).map(|c| Lease {
+        slot.as_ref().filter(|c| keep(c)).map(|c| Lease {
             token: c.token.clone(),
             generation: c.generation,
         })
@@ -82,7 +92,8 @@ impl TokenCache {
         if let Some((attempt, e)) = &refresh.last_error
             && attempts_seen.is_none_or(|seen| *attempt > seen)
         {
-            return Err(e.clone());
+            // The fetch we queued behind failed: keep using the current token while valid.
+            return self.valid(now).ok_or_else(|| e.clone());
         }
         refresh.attempts += 1;
         match self.provider.token(&self.scope).await {
@@ -110,14 +121,7 @@ impl TokenCache {
             Err(e) => {
                 refresh.last_error = Some((refresh.attempts, e.clone()));
                 // A failed refresh keeps the current token while it is still valid.
-                let slot = self.slot.read().unwrap_or_else(|p| p.into_inner());
-                match slot.as_ref().filter(|c| now < c.expires_at) {
-                    Some(c) => Ok(Lease {
-                        token: c.token.clone(),
-                        generation: c.generation,
-                    }),
-                    None => Err(e),
-                }
+                self.valid(now).ok_or(e)
             }
         }
     }

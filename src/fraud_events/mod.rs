@@ -381,6 +381,7 @@ impl FraudEventsClient {
         let mut params = Vec::new();
         let filter = query.filter_expr();
         if let Some(f) = filter {
+            f.validate()?;
             if f.has_raw() {
                 return Err(Error::Unsupported(format!(
                     "Partner Center has no $filter, and a raw filter cannot be evaluated by the client: {f}"

@@ -14,7 +14,7 @@ use crate::http::{
     AsyncSleep, Request, RetryPolicy, Settings, Timeouts, Transport, join, validate_base_url,
 };
 use crate::pager::{Continuation, Cursor, Page, PageFetcher, Pager};
-use crate::query::AlertQuery;
+use crate::query::{AlertQuery, Filter};
 use crate::source::{AlertSource, SourceKind, UpdateReport, UpdateTarget};
 use crate::{Alert, AlertId, StatusUpdate};
 
@@ -282,6 +282,9 @@ impl GraphClient {
 
     /// Lists the alerts matching `query`, lazily, across every page.
     pub fn list(&self, query: &AlertQuery) -> Pager {
+        if let Some(Err(e)) = query.filter_expr().map(Filter::validate) {
+            return Pager::failed(e.into());
+        }
         self.resume(Continuation(Cursor::Url(self.list_url(query).into())))
     }
 

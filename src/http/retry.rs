@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 /// When and how long to retry a failed attempt.
 ///
@@ -194,10 +194,28 @@ pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Durat
         return (secs.is_finite() && secs >= 0.0)
             .then(|| Duration::from_secs_f64(secs.min(86_400.0)));
     }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+    Some((http_date(value)? - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// An HTTP date in any of the three forms RFC 9110 (5.6.7) asks recipients to accept: IMF
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+/// (`Sun Nov  6 08:49:37 1994`).
+fn http_date(value: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc2822(value) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(value, "%A, %d-%b-%y %H:%M:%S GMT") {
+        // Two-digit years more than 50 years ahead are in the past (RFC 9110).
+        let mut t = t.and_utc();
+        if t.year() > Utc::now().year() + 50 {
+            t = t.with_year(t.year() - 100)?;
+        }
+        return Some(t);
+    }
+    let asctime = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    chrono::NaiveDateTime::parse_from_str(&asctime, "%a %b %e %H:%M:%S %Y")
+        .ok()
+        .map(|t| t.and_utc())
 }
 
 #[cfg(test)]
@@ -212,6 +230,23 @@ mod tests {
             status,
             retry_after,
         }
+    }
+
+    #[test]
+    fn retry_after_in_each_http_date_form() {
+        let now = Utc.with_ymd_and_hms(1994, 11, 6, 8, 49, 7).unwrap();
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(form, now),
+                Some(Duration::from_secs(30)),
+                "{form}"
+            );
+        }
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994", now), None);
     }
 
     #[test]

@@ -319,7 +319,9 @@ impl<T: ODataValue + ?Sized> FieldRef<T> {
         self.cmp(Op::Ne, value.borrow())
     }
 
-    /// `field in (a, b, ...)`
+    /// `field in (a, b, ...)`. An empty list is refused when the query is listed
+    /// ([`Error::InvalidInput`](crate::Error::InvalidInput), nothing sent): OData has no
+    /// empty `in`, and "none of nothing" is more likely a bug than a wish.
     pub fn in_<V: Borrow<T>>(self, values: impl IntoIterator<Item = V>) -> Filter {
         Filter(Expr::In(
             self.field,
@@ -458,6 +460,22 @@ impl Filter {
             }
         }
         raw(&self.0)
+    }
+
+    /// Checks what the builder cannot refuse as it goes: an `in` with no values.
+    pub(crate) fn validate(&self) -> Result<(), crate::InvalidInput> {
+        fn walk(e: &Expr) -> Result<(), crate::InvalidInput> {
+            match e {
+                Expr::In(f, lits) if lits.is_empty() => Err(crate::InvalidInput::new(
+                    "filter",
+                    format!("has `{} in ()` with no values", f.name()),
+                )),
+                Expr::And(a, b) | Expr::Or(a, b) => walk(a).and_then(|()| walk(b)),
+                Expr::Not(a) => walk(a),
+                _ => Ok(()),
+            }
+        }
+        walk(&self.0)
     }
 
     /// The fields the filter compares, each once, in order of appearance.
@@ -658,6 +676,22 @@ mod tests {
         for (f, text) in cases {
             assert_eq!(f.to_string(), text);
         }
+    }
+
+    #[test]
+    fn an_empty_in_is_refused_wherever_it_sits() {
+        let empty = Filter::severity().in_(Vec::<Severity>::new());
+        assert_eq!(empty.to_string(), "severity in ()");
+        let nested = Filter::status().eq(AlertStatus::Active).and(empty.not());
+        let e = nested.validate().unwrap_err();
+        assert_eq!(e.field(), "filter");
+        assert!(e.reason().contains("severity in ()"), "{}", e.reason());
+        assert!(Filter::severity().in_([Severity::High]).validate().is_ok());
+        assert_eq!(
+            nested.fields(),
+            [Field::Status, Field::Severity],
+            "each field once, in order"
+        );
     }
 
     #[test]
