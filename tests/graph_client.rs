@@ -678,11 +678,7 @@ async fn bad_input_is_rejected_before_anything_is_sent() {
     assert_eq!(err.as_invalid_input().unwrap().field(), "credential");
 
     let empty_in = AlertQuery::new().filter(Filter::severity().in_(Vec::<Severity>::new()));
-    let err = client(&server)
-        .list(&empty_in)
-        .try_collect()
-        .await
-        .unwrap_err();
+    let err = client.list(&empty_in).try_collect().await.unwrap_err();
     assert_eq!(err.as_invalid_input().unwrap().field(), "filter");
     assert_eq!(any.calls_async().await, 0);
 }

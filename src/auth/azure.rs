@@ -60,11 +60,11 @@ impl TokenProvider for AzureCredential {
             .await
             .map_err(auth_error)?;
         let expires = token.expires_on;
-        let expires_at = DateTime::<Utc>::from_timestamp(
-            expires.unix_timestamp(),
-            expires.nanosecond(),
-        )
-        .ok_or_else(|| AuthError::new("the Azure credential returned an out-of-range expiry"))?;
+        let expires_at =
+            DateTime::<Utc>::from_timestamp(expires.unix_timestamp(), expires.nanosecond())
+                .ok_or_else(|| {
+                    AuthError::new("the Azure credential returned an out-of-range expiry")
+                })?;
         Ok(AccessToken::new(token.token.secret(), expires_at))
     }
 }
@@ -104,7 +104,10 @@ mod tests {
                 .unwrap()
                 .extend(scopes.iter().map(|s| s.to_string()));
             if let Some(kind) = &self.fail {
-                return Err(azure_core::Error::with_message(kind.clone(), "no token here"));
+                return Err(azure_core::Error::with_message(
+                    kind.clone(),
+                    "no token here",
+                ));
             }
             Ok(credentials::AccessToken::new(
                 "azure-secret-token",
@@ -129,7 +132,10 @@ mod tests {
 
     #[tokio::test]
     async fn failures_are_auth_errors_transient_only_for_connection_problems() {
-        for (kind, transient) in [(ErrorKind::Connection, true), (ErrorKind::Credential, false)] {
+        for (kind, transient) in [
+            (ErrorKind::Connection, true),
+            (ErrorKind::Credential, false),
+        ] {
             let provider = AzureCredential::new(Arc::new(Fake {
                 fail: Some(kind),
                 ..Fake::default()

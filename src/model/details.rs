@@ -235,7 +235,9 @@ impl<'de> Deserialize<'de> for AdditionalDetails {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(6));
-                while let Some((k, v)) = map.next_entry::<crate::model::wire::CowStr<'de>, Value>()? {
+                while let Some((k, v)) =
+                    map.next_entry::<crate::model::wire::CowStr<'de>, Value>()?
+                {
                     entries.push((key(k.0), v));
                 }
                 Ok(AdditionalDetails { entries })
