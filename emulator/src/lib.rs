@@ -63,6 +63,9 @@
 //! events follows `X-NewEventsModel`. Responses carry `MS-RequestId` and `MS-CorrelationId`.
 //!
 //! Both APIs want `Authorization: Bearer <anything>`; the token is not checked further.
+//! Request bodies may be gzip-compressed (`Content-Encoding: gzip`, as Kiota-based Graph SDKs
+//! send them); another coding, or a `Content-Type` that is not JSON, is a `415`, a body over
+//! 2 MiB (once decompressed) a `413`, both in the API's own error shape.
 //! `GET /` describes the running emulator in JSON.
 //!
 //! ## Choices where the services' documentation is silent

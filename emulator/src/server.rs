@@ -5,10 +5,12 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+use std::io::Read;
+
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -500,6 +502,123 @@ impl Prefer {
     }
 }
 
+/// The largest request body accepted, compressed or not: axum's default limit.
+const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// The request body as read, or why it could not be; never a rejection, so that the API
+/// answers in its own error shape instead of axum's plain text.
+pub(crate) struct RawBody(Result<Bytes, (StatusCode, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(RawBody(
+            Bytes::from_request(req, state)
+                .await
+                .map_err(|r| (r.status(), r.body_text())),
+        ))
+    }
+}
+
+/// Why a request body cannot be used.
+#[derive(Debug)]
+pub(crate) struct BodyError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl BodyError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        BodyError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// Graph's error code for it.
+    fn graph_code(&self) -> &'static str {
+        match self.status {
+            StatusCode::PAYLOAD_TOO_LARGE => "RequestEntityTooLarge",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaType",
+            _ => "BadRequest",
+        }
+    }
+}
+
+/// The body the APIs see: read within the size limit, gzip undone (Kiota-based Graph SDKs
+/// compress PATCH and POST bodies), and JSON if its type is given.
+pub(crate) fn request_body(headers: &HeaderMap, raw: RawBody) -> Result<Bytes, BodyError> {
+    let mut body = raw.0.map_err(|(status, text)| {
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("The request body is larger than {MAX_BODY} bytes.")
+        } else {
+            format!("The request body cannot be read: {text}.")
+        };
+        BodyError::new(status, message)
+    })?;
+    if body.is_empty() {
+        return Ok(body);
+    }
+    // Codings are listed in the order applied, so they are undone from the last.
+    let codings: Vec<&str> = headers
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    for coding in codings.iter().rev() {
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            body = gunzip(&body)?;
+        } else if !coding.eq_ignore_ascii_case("identity") {
+            return Err(BodyError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("The Content-Encoding '{coding}' is not supported; send gzip or none."),
+            ));
+        }
+    }
+    if let Some(ct) = header_str(headers, CONTENT_TYPE.as_str())
+        && !is_json(ct)
+    {
+        return Err(BodyError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("The Content-Type '{ct}' is not supported; send application/json."),
+        ));
+    }
+    Ok(body)
+}
+
+/// `application/json` or a `+json` type, with any parameters.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence
+            .rsplit_once('+')
+            .is_some_and(|(_, suffix)| suffix.eq_ignore_ascii_case("json"))
+}
+
+/// Decompresses a gzip body (several members allowed), within [`MAX_BODY`] once inflated.
+fn gunzip(compressed: &[u8]) -> Result<Bytes, BodyError> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(compressed)
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            BodyError::new(
+                StatusCode::BAD_REQUEST,
+                format!("The gzip-compressed request body cannot be decompressed: {e}."),
+            )
+        })?;
+    if out.len() > MAX_BODY {
+        return Err(BodyError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The decompressed request body is larger than {MAX_BODY} bytes."),
+        ));
+    }
+    Ok(out.into())
+}
+
 /// The envelope around every request to either API.
 async fn serve_api(
     shared: Arc<Shared>,
@@ -507,7 +626,7 @@ async fn serve_api(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: RawBody,
 ) -> Response {
     bump(&shared.stats.requests);
     bump(match api {
@@ -557,30 +676,36 @@ async fn serve_api(
                 "Bearer realm=\"partner-alerts-emulator\"",
             )
         }
-        _ => {
-            let query = uri.query().unwrap_or("");
-            match api {
-                Api::Graph => {
-                    let path = uri.path().strip_prefix("/beta").unwrap_or("");
-                    let ctx = graph::Ctx {
-                        ids: ids.clone(),
-                        prefer: Prefer::from_headers(&headers),
-                        base: format!("{}/beta", origin(&shared, &headers)),
-                        now,
-                    };
-                    graph::dispatch(&shared, &ctx, &method, path, query, &body, true)
-                }
-                Api::PartnerCenter => {
-                    let path = uri.path().strip_prefix("/partner-center").unwrap_or("");
-                    let ctx = partner_center::Ctx {
-                        new_model: header_str(&headers, "x-neweventsmodel")
-                            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
-                        now,
-                    };
-                    partner_center::dispatch(&shared, &ctx, &method, path, query, &body)
+        _ => match request_body(&headers, body) {
+            Err(e) => match api {
+                Api::Graph => graph_error(e.status, e.graph_code(), &e.message, &ids, now),
+                Api::PartnerCenter => pc_error(e.status, 800002, &e.message),
+            },
+            Ok(body) => {
+                let query = uri.query().unwrap_or("");
+                match api {
+                    Api::Graph => {
+                        let path = uri.path().strip_prefix("/beta").unwrap_or("");
+                        let ctx = graph::Ctx {
+                            ids: ids.clone(),
+                            prefer: Prefer::from_headers(&headers),
+                            base: format!("{}/beta", origin(&shared, &headers)),
+                            now,
+                        };
+                        graph::dispatch(&shared, &ctx, &method, path, query, &body, true)
+                    }
+                    Api::PartnerCenter => {
+                        let path = uri.path().strip_prefix("/partner-center").unwrap_or("");
+                        let ctx = partner_center::Ctx {
+                            new_model: header_str(&headers, "x-neweventsmodel")
+                                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+                            now,
+                        };
+                        partner_center::dispatch(&shared, &ctx, &method, path, query, &body)
+                    }
                 }
             }
-        }
+        },
     };
     let mut res = reply.into_response(fault == Some(FaultKind::TruncateBody));
     ids.apply(res.headers_mut());
@@ -592,7 +717,7 @@ async fn graph_entry(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: RawBody,
 ) -> Response {
     serve_api(shared, Api::Graph, method, uri, headers, body).await
 }
@@ -602,7 +727,7 @@ async fn pc_entry(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: RawBody,
 ) -> Response {
     serve_api(shared, Api::PartnerCenter, method, uri, headers, body).await
 }

@@ -610,3 +610,147 @@ async fn unknown_paths_and_methods_are_graph_errors() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// Sends `body` as is, with the given headers and a bearer token.
+async fn send_raw(
+    method: reqwest::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Got {
+    let mut req = client().request(method, url).bearer_auth("t").body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    read(req.send().await.expect("the request is answered")).await
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+const GZIP: (&str, &str) = ("Content-Encoding", "gzip");
+
+#[tokio::test]
+async fn gzip_request_bodies_are_decoded() {
+    let emulator = start(5).await;
+    let id = emulator.alerts()[0].id.clone();
+    let url = format!(
+        "{}/security/partner/securityAlerts/{id}",
+        emulator.graph_base_url()
+    );
+    let body = gzip(br#"{"status":"resolved","resolvedReason":"fraud"}"#);
+    let got = send_raw(reqwest::Method::PATCH, &url, &[JSON, GZIP], body).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body["resolvedReason"], "fraud");
+    assert_eq!(
+        emulator.alert(&id).unwrap().status,
+        Some(AlertStatus::Resolved)
+    );
+
+    // $batch, compressed twice over (codings undone last first), with a charset.
+    let batch = json!({"requests": [{"id": "1", "method": "PATCH",
+        "url": format!("/security/partner/securityAlerts/{id}"),
+        "headers": {"Content-Type": "application/json"}, "body": {"status": "investigating"}}]});
+    let body = gzip(&gzip(&serde_json::to_vec(&batch).unwrap()));
+    let got = send_raw(
+        reqwest::Method::POST,
+        &format!("{}/$batch", emulator.graph_base_url()),
+        &[
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Content-Encoding", "gzip, identity, X-GZIP"),
+        ],
+        body,
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body["responses"][0]["status"], 200);
+    assert_eq!(
+        emulator.alert(&id).unwrap().status,
+        Some(AlertStatus::Investigating)
+    );
+}
+
+#[tokio::test]
+async fn unusable_bodies_are_graph_errors() {
+    let emulator = start(5).await;
+    let id = emulator.alerts()[0].id.clone();
+    let url = format!(
+        "{}/security/partner/securityAlerts/{id}",
+        emulator.graph_base_url()
+    );
+    let before = emulator.alert(&id);
+    let patch_body = br#"{"status":"resolved"}"#.to_vec();
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    // Headers, body, the status and code expected.
+    type Case = (
+        Vec<(&'static str, &'static str)>,
+        Vec<u8>,
+        StatusCode,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            vec![JSON, ("Content-Encoding", "br")],
+            patch_body.clone(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+        ),
+        (
+            vec![JSON, ("Content-Encoding", "gzip, deflate")],
+            gzip(&patch_body),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+        ),
+        (
+            vec![("Content-Type", "text/plain")],
+            patch_body.clone(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+        ),
+        (
+            vec![JSON, GZIP],
+            patch_body.clone(),
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+        ),
+        (
+            vec![JSON],
+            b"{\"status\": ".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+        ),
+        // A small body that inflates past the limit.
+        (
+            vec![JSON, GZIP],
+            gzip(&huge),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+        ),
+    ];
+    for (headers, body, status, code) in cases {
+        let got = send_raw(reqwest::Method::PATCH, &url, &headers, body).await;
+        let message = graph_error(&got, status, code);
+        assert!(!message.is_empty(), "{headers:?}");
+        assert!(
+            got.header("content-type")
+                .unwrap()
+                .starts_with("application/json")
+        );
+    }
+    assert_eq!(emulator.alert(&id), before, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_graph_413() {
+    let emulator = start(2).await;
+    let url = format!("{}/$batch", emulator.graph_base_url());
+    // Just over axum's 2 MiB limit, which rejected it with a plain-text 413.
+    let body = vec![b' '; 2 * 1024 * 1024 + 1];
+    let got = send_raw(reqwest::Method::POST, &url, &[JSON], body).await;
+    graph_error(&got, StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLarge");
+}

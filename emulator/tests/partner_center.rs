@@ -750,3 +750,79 @@ async fn update_alert_may_call_back_into_the_emulator() {
         Some("Nested")
     );
 }
+
+#[tokio::test]
+async fn compressed_and_unusable_bodies() {
+    use std::io::Write;
+    let gzip = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let send = |url: String, headers: Vec<(&'static str, &'static str)>, body: Vec<u8>| async move {
+        let mut req = client().post(url).bearer_auth("t").body(body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        read(req.send().await.unwrap()).await
+    };
+    let emulator = start(60).await;
+    let a = emulator
+        .alerts()
+        .into_iter()
+        .find(|a| a.status == Some(AlertStatus::Active))
+        .unwrap();
+    let sub = a.subscription_id.clone().unwrap().to_string();
+    let own = emulator.event_id(&a.id).unwrap().to_string();
+    let body =
+        serde_json::to_vec(&json!({"EventIds": [own], "EventStatus": "Investigating"})).unwrap();
+    let json = ("Content-Type", "application/json");
+
+    for (headers, bytes, status) in [
+        (
+            vec![json, ("Content-Encoding", "compress")],
+            body.clone(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            vec![("Content-Type", "application/xml")],
+            body.clone(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            vec![json, ("Content-Encoding", "gzip")],
+            body[..10].to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            vec![json, ("Content-Encoding", "gzip")],
+            gzip(&vec![b' '; 3 * 1024 * 1024]),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            vec![json],
+            vec![b' '; 2 * 1024 * 1024 + 1],
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ] {
+        let got = send(status_url(&emulator, &sub), headers.clone(), bytes).await;
+        pc_error(&got, status, 800002);
+        assert!(got.header("ms-requestid").is_some(), "{headers:?}");
+    }
+    assert_eq!(
+        emulator.alert(&a.id).unwrap().status,
+        Some(AlertStatus::Active)
+    );
+
+    let got = send(
+        status_url(&emulator, &sub),
+        vec![json, ("Content-Encoding", "gzip")],
+        gzip(&body),
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(
+        emulator.alert(&a.id).unwrap().status,
+        Some(AlertStatus::Investigating)
+    );
+}
