@@ -65,6 +65,12 @@ async fn paging_returns_every_alert_once() {
     );
     // The count is on the first page only.
     let second = get(next).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.body["value"].as_array().unwrap().len(), 250);
+    assert_eq!(
+        second.body["value"][0]["id"], items[250]["id"],
+        "the second page follows the first"
+    );
     assert!(second.body.get("@odata.count").is_none());
     assert_eq!(emulator.stats().graph_requests, 1 + 1 + 12);
 }
@@ -317,6 +323,7 @@ async fn select_count_and_get() {
         .send()
         .await
         .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.headers()["content-type"]
             .to_str()
@@ -433,7 +440,8 @@ async fn patch_validation() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let message = graph_error(&read(res).await, StatusCode::BAD_REQUEST, "BadRequest");
+    assert!(message.contains("not valid JSON"), "{message}");
     assert_eq!(emulator.alert(&id), before, "nothing changed");
 
     let ok = patch(
@@ -608,7 +616,22 @@ async fn unknown_paths_and_methods_are_graph_errors() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let got = read(res).await;
+    graph_error(&got, StatusCode::METHOD_NOT_ALLOWED, "notAllowed");
+    assert_eq!(got.header("allow"), Some("GET"));
+    let res = client()
+        .put(format!(
+            "{}/security/partner/securityAlerts/x",
+            emulator.graph_base_url()
+        ))
+        .bearer_auth("t")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let got = read(res).await;
+    graph_error(&got, StatusCode::METHOD_NOT_ALLOWED, "notAllowed");
+    assert_eq!(got.header("allow"), Some("GET, PATCH"));
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

@@ -137,6 +137,7 @@ async fn legacy_and_new_model_shapes() {
     );
 
     let new = get_with(&events_url(&emulator, ""), &[NEW_MODEL]).await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.body);
     let items = new.body.as_array().unwrap();
     assert_eq!(items.len(), 50);
     for e in items {
@@ -364,6 +365,7 @@ async fn status_update_for_listed_ids() {
         &[],
     )
     .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     assert_eq!(got.body[0]["eventStatus"], "Resolved");
     assert_eq!(got.body[0]["resolvedReason"], "Legitimate");
 }
@@ -530,7 +532,9 @@ async fn auth_ids_and_unknown_paths() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let got = read(res).await;
+    pc_error(&got, StatusCode::METHOD_NOT_ALLOWED, 800002);
+    assert_eq!(got.header("allow"), Some("GET"));
     assert_eq!(emulator.stats().partner_center_requests, 3);
 }
 
