@@ -52,6 +52,7 @@ impl Page {
         self.items
     }
 
+    #[cfg(feature = "fraud-events")]
     pub(crate) fn into_items_with_ids(self) -> (Vec<Alert>, RequestIds) {
         (self.items, self.ids)
     }

@@ -134,11 +134,14 @@ async fn the_writer_keeps_the_file_current_while_serving() {
     let path = dir.join("state.json");
     let emulator = builder(10).state_file(&path).start().await.unwrap();
     emulator.raise_alert();
-    // The writer runs in the background; this waits for it (and would hang, not fail, if it
-    // never wrote).
-    while emulator.stats().state_writes == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    // The writer runs in the background: wait for it, with a bound so a writer that never
+    // writes fails the test instead of hanging it.
+    bounded(async {
+        while emulator.stats().state_writes == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
     assert_eq!(alerts_on_disk(&path), 11);
 
     // A change through the API is written too.
@@ -154,9 +157,12 @@ async fn the_writer_keeps_the_file_current_while_serving() {
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         file["records"][0]["alert"]["status"].clone()
     };
-    while status_on_disk() != "investigating" {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    bounded(async {
+        while status_on_disk() != "investigating" {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
     assert_eq!(emulator.stats().state_write_errors, 0);
     emulator.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
@@ -270,11 +276,23 @@ async fn dropping_the_handle_stops_the_server() {
     let root = format!("http://{}/", emulator.local_addr());
     assert_eq!(get(&root).await.status, StatusCode::OK);
     drop(emulator);
-    // The server stops in the background: wait for it without a deadline (a deadline would
-    // fail on a loaded machine; a server that never stops hangs the test instead).
-    while reqwest::Client::new().get(&root).send().await.is_ok() {
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    // The server stops in the background: wait for it, bounded so that a server that never
+    // stops fails the test instead of hanging it.
+    bounded(async {
+        while reqwest::Client::new().get(&root).send().await.is_ok() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
+
+/// Runs a wait for something that happens in the background, failing after a minute: far
+/// beyond any loaded machine's delay, so it measures nothing, and a broken emulator fails
+/// the test instead of hanging it.
+async fn bounded(wait: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(std::time::Duration::from_secs(60), wait)
+        .await
+        .expect("the background work did not happen within a minute");
 }
 
 /// The fractional digits of every timestamp in a JSON value (JSON held in strings included).

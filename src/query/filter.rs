@@ -500,6 +500,7 @@ impl Filter {
         out
     }
 
+    #[cfg(feature = "fraud-events")]
     /// The value of a top-level `field eq value` term (one joined by `and` to the rest), if
     /// any: what a source with simple query parameters can ask its server for.
     pub(crate) fn required_eq(&self, field: Field) -> Option<&Literal> {

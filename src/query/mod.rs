@@ -132,6 +132,7 @@ impl AlertQuery {
     }
 }
 
+#[cfg(feature = "fraud-events")]
 /// Keeps only the selected properties of an alert (and its id), for sources that cannot
 /// select server-side.
 pub(crate) fn apply_select(alert: &mut crate::Alert, fields: &[Field]) {
