@@ -704,6 +704,7 @@ impl Generator {
             subscription_name: Some(subscription.name.clone()),
             event_id,
             alert,
+            rendered: Default::default(),
         }
     }
 

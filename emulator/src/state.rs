@@ -32,6 +32,35 @@ pub(crate) struct Record {
     pub subscription_name: Option<String>,
     /// The alert as Graph serves it.
     pub alert: Alert,
+    /// The alert's full Graph JSON, written on first listing and dropped on every change.
+    #[serde(skip)]
+    pub rendered: Rendered,
+}
+
+/// A cache of a record's Graph JSON: not state, so it never makes records differ.
+#[derive(Clone, Default)]
+pub(crate) struct Rendered(std::sync::OnceLock<Option<Box<serde_json::value::RawValue>>>);
+
+impl Rendered {
+    /// The cached JSON, written by `render` the first time.
+    pub(crate) fn get_or_render(
+        &self,
+        render: impl FnOnce() -> Option<Box<serde_json::value::RawValue>>,
+    ) -> Option<&serde_json::value::RawValue> {
+        self.0.get_or_init(render).as_deref()
+    }
+}
+
+impl PartialEq for Rendered {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rendered")
+    }
 }
 
 /// The alerts, in listing order, with both ids indexed.
@@ -238,6 +267,7 @@ impl Store {
                     reseller_name: names.reseller,
                     subscription_name: names.subscription,
                     alert,
+                    rendered: Rendered::default(),
                 });
                 None
             }
@@ -266,6 +296,8 @@ impl Store {
     /// after they changed from `before`.
     fn rederive(&mut self, i: usize, before: &Keys, g: &Generator) {
         let rec = Arc::make_mut(&mut self.records[i]);
+        // Every change of an alert passes here: its cached JSON is stale.
+        rec.rendered = Rendered::default();
         let names = before.names_for(&rec.alert, g);
         if names.customer_changed {
             rec.customer_name = names.customer;

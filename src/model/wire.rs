@@ -121,12 +121,41 @@ fn parse_slow(s: &str) -> Option<DateTime<Utc>> {
 /// long as they need to be (`.05`, `.8454142`).
 pub(crate) fn format_timestamp(t: &DateTime<Utc>, with_zone: bool) -> String {
     use chrono::Timelike;
-    let mut out = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    // By hand: chrono's format strings are interpreted on every call, and exports and the
+    // emulator write millions of these.
+    let mut out = String::with_capacity(32);
+    let year = t.year();
+    if (0..=9999).contains(&year) {
+        fn push(out: &mut String, sep: Option<char>, n: u32, width: usize) {
+            out.extend(sep);
+            let mut digits = [b'0'; 4];
+            let mut n = n;
+            for d in digits[..width].iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            out.push_str(std::str::from_utf8(&digits[..width]).unwrap_or_default());
+        }
+        push(&mut out, None, year as u32, 4);
+        push(&mut out, Some('-'), t.month(), 2);
+        push(&mut out, Some('-'), t.day(), 2);
+        push(&mut out, Some('T'), t.hour(), 2);
+        push(&mut out, Some(':'), t.minute(), 2);
+        push(&mut out, Some(':'), t.second(), 2);
+    } else {
+        out = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    }
     let nanos = t.nanosecond() % 1_000_000_000;
     if nanos != 0 {
-        let frac = format!("{nanos:09}");
+        let mut frac = [b'0'; 9];
+        let mut n = nanos;
+        for d in frac.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        let len = frac.iter().rposition(|d| *d != b'0').map_or(0, |i| i + 1);
         out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
+        out.push_str(std::str::from_utf8(&frac[..len]).unwrap_or_default());
     }
     if with_zone {
         out.push('Z');
@@ -330,5 +359,17 @@ mod tests {
         assert_eq!(format_timestamp(&t, false), "2024-01-23T16:03:33.05");
         let t = ts("2024-01-23T16:03:33Z").unwrap();
         assert_eq!(format_timestamp(&t, true), "2024-01-23T16:03:33Z");
+        let t = ts("0987-02-03T04:05:06.000000001Z").unwrap();
+        assert_eq!(format_timestamp(&t, true), "0987-02-03T04:05:06.000000001Z");
+        // Matches chrono's own rendering wherever both apply.
+        for secs in [0i64, 1, 951_782_400, 1_700_000_000, 4_102_444_799] {
+            let t = DateTime::<Utc>::from_timestamp(secs, 120_000_000).unwrap();
+            assert_eq!(
+                format_timestamp(&t, true),
+                t.format("%Y-%m-%dT%H:%M:%S%.fZ")
+                    .to_string()
+                    .replace(".120", ".12")
+            );
+        }
     }
 }
