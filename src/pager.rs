@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, InvalidResponse, RequestIds, Result};
+use crate::http::Response;
 use crate::model::{Alert, AlertId};
 
 /// Where a listing stands: the next page to request. Serialisable, so a listing can be
@@ -74,20 +75,28 @@ impl Page {
 }
 
 /// Fetches one page; implemented by each client.
+///
+/// Fetching (I/O) runs on the runtime, ahead of the consumer; decoding (CPU) runs where the
+/// stream is polled. So the next page's transfer overlaps this page's decoding, and alerts
+/// are allocated on the thread that drops them (freeing across threads made the allocator
+/// the bottleneck).
 pub(crate) trait PageFetcher: Send + Sync + 'static {
-    /// Fetches and decodes the page at `at`. A fetcher that can tell the next page before
-    /// decoding (Graph's `nextLink`) sends it through `early_next`, so that the next fetch can
-    /// overlap this page's decoding; the decoded page's own `next` stays authoritative.
+    /// Fetches the page at `at`. A fetcher that can tell the next page before decoding
+    /// (Graph's `nextLink`) sends it through `early_next`, so that the next fetch starts at
+    /// once; the decoded page's own `next` stays authoritative.
     fn fetch(
         &self,
         at: Continuation,
         early_next: Option<oneshot::Sender<Continuation>>,
-    ) -> BoxFuture<'static, Result<Page>>;
+    ) -> BoxFuture<'static, Result<Response>>;
+
+    /// Decodes a fetched page.
+    fn decode(&self, at: &Continuation, response: Response) -> Result<Page>;
 }
 
 enum Work {
-    Local(BoxFuture<'static, Result<Page>>),
-    Spawned(tokio::task::JoinHandle<Result<Page>>),
+    Local(BoxFuture<'static, Result<Response>>),
+    Spawned(tokio::task::JoinHandle<Result<Response>>),
 }
 
 impl Drop for Work {
@@ -106,7 +115,7 @@ struct Flight {
 }
 
 impl Flight {
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<Page>> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<Response>> {
         match &mut self.work {
             Work::Local(f) => f.poll_unpin(cx),
             Work::Spawned(h) => h.poll_unpin(cx).map(|r| match r {
@@ -242,7 +251,7 @@ impl Cursorial {
         }
         let result = futures::ready!(self.current.as_mut().expect("set above").poll(cx));
         let at = self.current.take().expect("polled above").at;
-        let page = match result {
+        let page = match result.and_then(|r| self.fetcher.decode(&at, r)) {
             Ok(p) => p,
             Err(e) => {
                 // Keep the failed page's position so the listing can be resumed.
@@ -348,11 +357,15 @@ impl Pager {
                 &self,
                 _: Continuation,
                 _: Option<oneshot::Sender<Continuation>>,
-            ) -> BoxFuture<'static, Result<Page>> {
+            ) -> BoxFuture<'static, Result<Response>> {
                 let e = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
                 Box::pin(async move {
                     Err(e.unwrap_or_else(|| Error::Unsupported("the listing failed".into())))
                 })
+            }
+
+            fn decode(&self, _: &Continuation, _: Response) -> Result<Page> {
+                Err(Error::Unsupported("the listing failed".into()))
             }
         }
         let mut pager = Pager::new(

@@ -29,7 +29,7 @@ use url::Url;
 use crate::auth::{Scope, TokenCache, TokenProvider};
 use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError};
 use crate::http::{
-    AsyncSleep, Request, RetryPolicy, Settings, Timeouts, Transport, encode_pairs, join,
+    AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, encode_pairs, join,
     validate_base_url,
 };
 use crate::pager::{Continuation, Cursor, Page, PageFetcher, Pager};
@@ -246,11 +246,11 @@ impl PageFetcher for Pages {
         &self,
         at: Continuation,
         _: Option<tokio::sync::oneshot::Sender<Continuation>>,
-    ) -> BoxFuture<'static, Result<Page>> {
+    ) -> BoxFuture<'static, Result<Response>> {
         let inner = self.inner.clone();
         let mut url = inner.events.clone();
         let mut params = self.plan.params.clone();
-        let paging = match at.0 {
+        match at.0 {
             Cursor::Url(_) => {
                 return Box::pin(async {
                     Err(
@@ -273,41 +273,46 @@ impl PageFetcher for Pages {
                 }
                 params.push(("PageSize", size.to_string()));
                 params.push(("PageNumber", number.to_string()));
-                Some((number, size))
             }
-            Cursor::Whole => None,
-        };
+            Cursor::Whole => {}
+        }
         let query = encode_pairs(&params);
         url.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
-        let filter = self.plan.filter.clone();
-        let select = self.plan.select.clone();
         Box::pin(async move {
-            let response = inner.transport.send(Request::get(url, "list")).await?;
-            let events: Vec<FraudEvent> = response.json(Api::PartnerCenter)?;
-            // A short or empty page is the last (Partner Center sends no total or link).
-            let next = paging.and_then(|(number, size)| {
-                (events.len() as u64 >= u64::from(size)).then_some(Continuation(
-                    Cursor::PageNumber {
-                        number: number + 1,
-                        size,
-                    },
-                ))
-            });
-            let items = events
-                .into_iter()
-                .map(Alert::from)
-                .filter(|a| filter.as_ref().is_none_or(|f| f.matches(a) == Some(true)))
-                .map(|mut a| {
-                    apply_select(&mut a, &select);
-                    a
-                })
-                .collect();
-            Ok(Page {
-                items,
-                count: None,
-                ids: response.ids,
-                next,
+            let mut response = inner.transport.send(Request::get(url, "list")).await?;
+            response.check_utf8();
+            Ok(response)
+        })
+    }
+
+    fn decode(&self, at: &Continuation, response: Response) -> Result<Page> {
+        let events: Vec<FraudEvent> = response.json(Api::PartnerCenter)?;
+        // A page that is not exactly full is the last (Partner Center sends no total or
+        // link).
+        let next = match at.0 {
+            Cursor::PageNumber { number, size } if events.len() as u64 == u64::from(size) => {
+                Some(Continuation(Cursor::PageNumber {
+                    number: number + 1,
+                    size,
+                }))
+            }
+            _ => None,
+        };
+        let filter = self.plan.filter.as_ref();
+        let items = events
+            .into_iter()
+            .map(Alert::from)
+            .filter(|a| filter.is_none_or(|f| f.matches(a) == Some(true)))
+            .map(|mut a| {
+                apply_select(&mut a, &self.plan.select);
+                a
             })
+            .collect();
+        Ok(Page {
+            items,
+            count: None,
+            ids: response.ids,
+            next,
         })
     }
 }

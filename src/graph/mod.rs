@@ -11,7 +11,8 @@ use url::Url;
 use crate::auth::{Scope, TokenCache, TokenProvider};
 use crate::error::{Api, Error, InvalidInput, Result};
 use crate::http::{
-    AsyncSleep, Request, RetryPolicy, Settings, Timeouts, Transport, join, validate_base_url,
+    AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, join,
+    validate_base_url,
 };
 use crate::pager::{Continuation, Cursor, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Filter};
@@ -223,7 +224,7 @@ impl PageFetcher for Pages {
         &self,
         at: Continuation,
         early_next: Option<tokio::sync::oneshot::Sender<Continuation>>,
-    ) -> BoxFuture<'static, Result<Page>> {
+    ) -> BoxFuture<'static, Result<Response>> {
         let inner = self.0.clone();
         Box::pin(async move {
             let Cursor::Url(url) = at.0 else {
@@ -238,19 +239,24 @@ impl PageFetcher for Pages {
                     None,
                 )))
             })?;
-            let response = inner.transport.send(Request::get(url, "list")).await?;
+            let mut response = inner.transport.send(Request::get(url, "list")).await?;
             if let Some(tx) = early_next
                 && let Some(link) = scan_next_link(&response.body)
             {
                 let _ = tx.send(Continuation(Cursor::Url(link)));
             }
-            let page: GraphPage = response.json(Api::Graph)?;
-            Ok(Page {
-                items: page.value,
-                count: page.count,
-                next: page.next_link.map(|l| Continuation(Cursor::Url(l))),
-                ids: response.ids,
-            })
+            response.check_utf8();
+            Ok(response)
+        })
+    }
+
+    fn decode(&self, _: &Continuation, response: Response) -> Result<Page> {
+        let page: GraphPage = response.json(Api::Graph)?;
+        Ok(Page {
+            items: page.value,
+            count: page.count,
+            next: page.next_link.map(|l| Continuation(Cursor::Url(l))),
+            ids: response.ids,
         })
     }
 }

@@ -235,23 +235,45 @@ impl Request {
 /// A successful answer: status 2xx, the whole body, the ids.
 pub(crate) struct Response {
     pub(crate) status: u16,
+    /// The body, unless [`Response::check_utf8`] moved it into `text`.
     pub(crate) body: Vec<u8>,
+    text: Option<String>,
     pub(crate) ids: RequestIds,
 }
 
 impl Response {
+    /// Checks the body's UTF-8 now: a listing calls it on the thread that fetched the page,
+    /// so that the thread decoding it need not.
+    pub(crate) fn check_utf8(&mut self) {
+        if self.text.is_none() {
+            match String::from_utf8(std::mem::take(&mut self.body)) {
+                Ok(text) => self.text = Some(text),
+                Err(e) => self.body = e.into_bytes(),
+            }
+        }
+    }
+
+    /// The body's bytes, wherever they are kept.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.text.as_deref().map_or(&self.body, str::as_bytes)
+    }
+
     /// Decodes the body as JSON of type `T`.
     pub(crate) fn json<'a, T: Deserialize<'a>>(&'a self, api: Api) -> Result<T> {
         // One UTF-8 check of the whole body is far cheaper than serde_json's check of each
         // string; invalid UTF-8 goes through from_slice for its positioned error.
-        let decoded = match std::str::from_utf8(&self.body) {
+        let text = match &self.text {
+            Some(text) => Ok(text.as_str()),
+            None => std::str::from_utf8(&self.body),
+        };
+        let decoded = match text {
             Ok(text) => serde_json::from_str(text),
             Err(_) => serde_json::from_slice(&self.body),
         };
         decoded.map_err(|e| {
             Error::Decode(Box::new(DecodeError::from_json(
                 api,
-                &self.body,
+                self.bytes(),
                 &e,
                 self.ids.clone(),
             )))
@@ -386,7 +408,12 @@ impl Transport {
                     if let Some(id) = ids.request_id() {
                         span.record("request_id", id);
                     }
-                    return Ok(Response { status, body, ids });
+                    return Ok(Response {
+                        status,
+                        body,
+                        text: None,
+                        ids,
+                    });
                 }
                 Err(AttemptError::Status {
                     status,

@@ -108,6 +108,9 @@ fn parse_fast(b: &[u8]) -> Option<DateTime<Utc>> {
         }
         _ => return None,
     };
+    if offset_secs == 0 {
+        return Some(naive.and_utc());
+    }
     Some((naive - TimeDelta::seconds(offset_secs)).and_utc())
 }
 
