@@ -106,9 +106,9 @@ async fn triage(source: &dyn AlertSource, resolve: bool) -> Result<(), Error> {
         after.status.as_ref().map_or("-", |s| s.as_str()),
         after.resolved_reason.as_ref().map_or("-", |r| r.as_str()),
         after.resolved_by.as_deref().unwrap_or("-"),
-        after
-            .resolved_on_date_time
-            .map_or("-".to_owned(), |t| t.to_rfc3339()),
+        after.resolved_on_date_time.map_or("-".to_owned(), |t| t
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string()),
     );
     Ok(())
 }
