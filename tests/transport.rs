@@ -585,3 +585,81 @@ async fn a_retry_after_in_the_obsolete_http_date_forms_is_honoured() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_token_endpoint_asking_to_try_again_is_retried_within_the_policy() {
+    let server = MockServer::start_async().await;
+    let recover = Arc::new(Recover::default());
+    let busy = server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH).is_true(recover.before());
+            then.status(400).json_body(json!({
+                "error": "temporarily_unavailable",
+                "error_description": "AADSTS50196: try again later"
+            }));
+        })
+        .await;
+    let issued = server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH).is_true(recover.after());
+            then.status(200).json_body(json!({
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "access_token": TOKEN
+            }));
+        })
+        .await;
+    let alerts = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PATH}/a1"))
+                .header("authorization", format!("Bearer {TOKEN}"));
+            then.status(200).json_body(alert("a1"));
+        })
+        .await;
+    let client = GraphClient::builder()
+        .base_url(server.url("/beta"))
+        .credential(refused_credential(&server))
+        .sleep(recover.clone())
+        .build()
+        .unwrap();
+    let got = client.get(&AlertId::new("a1").unwrap()).await.unwrap();
+    assert_eq!(got.id.as_str(), "a1");
+    assert_eq!(
+        (busy.calls_async().await, issued.calls_async().await),
+        (1, 1)
+    );
+    assert_eq!(alerts.calls_async().await, 1);
+    assert_eq!(
+        recover.waits().len(),
+        1,
+        "one backoff between the two fetches"
+    );
+}
+
+#[tokio::test]
+async fn a_token_endpoint_that_stays_unavailable_ends_as_a_transient_auth_error() {
+    let server = MockServer::start_async().await;
+    let busy = server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH);
+            then.status(400)
+                .json_body(json!({"error": "temporarily_unavailable"}));
+        })
+        .await;
+    let recover = Arc::new(Recover::default());
+    let client = GraphClient::builder()
+        .base_url(server.url("/beta"))
+        .credential(refused_credential(&server))
+        .retry(RetryPolicy::default().max_attempts(3))
+        .sleep(recover.clone())
+        .build()
+        .unwrap();
+    let err = client.get(&AlertId::new("a1").unwrap()).await.unwrap_err();
+    let Error::Auth(auth) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(auth.is_transient());
+    assert!(err.is_retryable());
+    assert_eq!(busy.calls_async().await, 3, "as many fetches as attempts");
+}

@@ -380,7 +380,31 @@ impl Transport {
         let mut reauthenticated = false;
         loop {
             attempt += 1;
-            let lease = self.tokens.get().await?;
+            let lease = match self.tokens.get().await {
+                Ok(lease) => lease,
+                // The identity platform said "try again" (or could not be reached): nothing
+                // reached the API, so any request may retry, within the same policy.
+                Err(e) if e.is_transient() => {
+                    let jitter = f64::from(Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
+                    let policy = &self.settings.retry;
+                    match decide(
+                        policy,
+                        attempt,
+                        Outcome::Connect,
+                        false,
+                        start.elapsed(),
+                        jitter,
+                    ) {
+                        Decision::Retry(wait) => {
+                            tracing::debug!(?wait, "token fetch failed transiently: retrying");
+                            self.settings.sleep.sleep(wait).await;
+                            continue;
+                        }
+                        Decision::Stop | Decision::Throttled => return Err(e.into()),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            };
             let span = tracing::debug_span!(
                 "partner_alerts.request",
                 api = %self.api,
