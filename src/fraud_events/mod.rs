@@ -287,17 +287,20 @@ impl PageFetcher for Pages {
 
     fn decode(&self, at: &Continuation, response: Response) -> Result<Page> {
         let events: Vec<FraudEvent> = response.json(Api::PartnerCenter)?;
-        // A page that is not exactly full is the last (Partner Center sends no total or
-        // link).
-        let next = match at.0 {
-            Cursor::PageNumber { number, size } if events.len() as u64 == u64::from(size) => {
+        // A short page is the last (Partner Center sends no total or link). An over-full
+        // one is not: the server may page by its own size; if it ignores paging, the next
+        // page repeats this one and the listing ends there.
+        let (next, overfull) = match at.0 {
+            Cursor::PageNumber { number, size } if events.len() as u64 >= u64::from(size) => (
                 Some(Continuation(Cursor::PageNumber {
                     number: number + 1,
                     size,
-                }))
-            }
-            _ => None,
+                })),
+                events.len() as u64 > u64::from(size),
+            ),
+            _ => (None, false),
         };
+        let first_served = events.first().map(|e| e.event_id.clone());
         let filter = self.plan.filter.as_ref();
         let items = events
             .into_iter()
@@ -313,6 +316,8 @@ impl PageFetcher for Pages {
             count: None,
             ids: response.ids,
             next,
+            first_served,
+            overfull,
         })
     }
 }
@@ -559,7 +564,7 @@ impl FraudEventsClient {
                 operation: "update",
             })
             .await?;
-        if response.body.iter().all(u8::is_ascii_whitespace) {
+        if response.bytes().iter().all(u8::is_ascii_whitespace) {
             return Ok(Vec::new());
         }
         response.json(Api::PartnerCenter)

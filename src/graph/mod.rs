@@ -241,7 +241,7 @@ impl PageFetcher for Pages {
             })?;
             let mut response = inner.transport.send(Request::get(url, "list")).await?;
             if let Some(tx) = early_next
-                && let Some(link) = scan_next_link(&response.body)
+                && let Some(link) = scan_next_link(response.bytes())
             {
                 let _ = tx.send(Continuation(Cursor::Url(link)));
             }
@@ -253,6 +253,8 @@ impl PageFetcher for Pages {
     fn decode(&self, _: &Continuation, response: Response) -> Result<Page> {
         let page: GraphPage = response.json(Api::Graph)?;
         Ok(Page {
+            first_served: page.value.first().map(|a| a.id.clone()),
+            overfull: false,
             items: page.value,
             count: page.count,
             next: page.next_link.map(|l| Continuation(Cursor::Url(l))),
@@ -338,7 +340,7 @@ impl GraphClient {
                 operation: "update",
             })
             .await?;
-        if response.status == 204 || response.body.iter().all(u8::is_ascii_whitespace) {
+        if response.status == 204 || response.bytes().iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
         response.json(Api::Graph).map(Some)

@@ -235,8 +235,9 @@ impl Request {
 /// A successful answer: status 2xx, the whole body, the ids.
 pub(crate) struct Response {
     pub(crate) status: u16,
-    /// The body, unless [`Response::check_utf8`] moved it into `text`.
-    pub(crate) body: Vec<u8>,
+    /// The body, unless [`Response::check_utf8`] moved it into `text`: read it with
+    /// [`Response::bytes`].
+    body: Vec<u8>,
     text: Option<String>,
     pub(crate) ids: RequestIds,
 }
