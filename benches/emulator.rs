@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench emulator`
 
+mod support;
+
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -46,12 +48,7 @@ async fn raw(http: &reqwest::Client, first: &str) -> usize {
 }
 
 async fn client_list(client: &GraphClient) -> usize {
-    let mut pager = client.list(&AlertQuery::new());
-    let mut n = 0;
-    while pager.try_next().await.unwrap().is_some() {
-        n += 1;
-    }
-    n
+    support::count(client.list(&AlertQuery::new())).await as usize
 }
 
 fn emulator(c: &mut Criterion) {

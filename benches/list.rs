@@ -61,12 +61,7 @@ async fn baseline(http: &reqwest::Client, first: &str) -> u64 {
 }
 
 async fn crate_items(client: &GraphClient) -> u64 {
-    let mut pager = client.list(&AlertQuery::new());
-    let mut n = 0;
-    while pager.try_next().await.unwrap().is_some() {
-        n += 1;
-    }
-    n
+    support::count(client.list(&AlertQuery::new())).await
 }
 
 async fn crate_pages(client: &GraphClient) -> u64 {
@@ -79,12 +74,7 @@ async fn crate_pages(client: &GraphClient) -> u64 {
 }
 
 async fn fraud_events(client: &FraudEventsClient) -> u64 {
-    let mut pager = client.list(&AlertQuery::new());
-    let mut n = 0;
-    while pager.try_next().await.unwrap().is_some() {
-        n += 1;
-    }
-    n
+    support::count(client.list(&AlertQuery::new())).await
 }
 
 fn list(c: &mut Criterion) {

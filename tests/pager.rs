@@ -269,7 +269,7 @@ fn fraud(server: &MockServer, size: u32, max_pages: u32) -> FraudEventsClient {
 /// A server that ignores PageSize/PageNumber and sends all 3 events every time: the second
 /// request shows the repeat of an over-full page, and the listing ends there, without error.
 #[tokio::test]
-async fn a_server_sending_everything_at_once_ends_after_one_page() {
+async fn a_server_sending_everything_at_once_ends_cleanly_at_the_repeat() {
     let server = MockServer::start_async().await;
     let all = server
         .mock_async(|when, then| {

@@ -243,3 +243,12 @@ fn serve(
     });
     PageServer { base_url, task }
 }
+
+/// Reads a listing to its end, counting the alerts.
+pub async fn count(mut pager: partner_alerts::Pager) -> u64 {
+    let mut n = 0;
+    while pager.try_next().await.unwrap().is_some() {
+        n += 1;
+    }
+    n
+}

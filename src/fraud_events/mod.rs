@@ -250,7 +250,7 @@ impl PageFetcher for Pages {
         let inner = self.inner.clone();
         let mut url = inner.events.clone();
         let mut params = self.plan.params.clone();
-        match at.0 {
+        let paging = match at.0 {
             Cursor::Url(_) => {
                 return Box::pin(async {
                     Err(
@@ -273,15 +273,12 @@ impl PageFetcher for Pages {
                 }
                 params.push(("PageSize", size.to_string()));
                 params.push(("PageNumber", number.to_string()));
+                Some((number, size))
             }
-            Cursor::Whole => {}
-        }
+            Cursor::Whole => None,
+        };
         let query = encode_pairs(&params);
         url.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
-        let paging = match at.0 {
-            Cursor::PageNumber { number, size } => Some((number, size)),
-            _ => None,
-        };
         Box::pin(async move {
             let mut response = inner.transport.send(Request::get(url, "list")).await?;
             // A guess at the next page, so its fetch overlaps this page's decoding: every

@@ -386,7 +386,6 @@ impl Transport {
                 // The identity platform said "try again" (or could not be reached): nothing
                 // reached the API, so any request may retry, within the same policy.
                 Err(e) if e.is_transient() => {
-                    let jitter = f64::from(Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
                     let policy = &self.settings.retry;
                     match decide(
                         policy,
@@ -394,7 +393,7 @@ impl Transport {
                         Outcome::Connect,
                         false,
                         start.elapsed(),
-                        jitter,
+                        jitter(),
                     ) {
                         Decision::Retry(wait) => {
                             tracing::debug!(?wait, "token fetch failed transiently: retrying");
@@ -480,14 +479,13 @@ impl Transport {
                 Err(AttemptError::Timeout) => (Outcome::Interrupted, Failure::Timeout),
                 Err(AttemptError::Final(e)) => return Err(e.into_error(self.base_ids(&sent))),
             };
-            let jitter = f64::from(Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
             let decision = decide(
                 &self.settings.retry,
                 attempt,
                 outcome,
                 req.is_write(),
                 start.elapsed(),
-                jitter,
+                jitter(),
             );
             match decision {
                 Decision::Retry(wait) => {
@@ -751,14 +749,12 @@ impl FinalError {
 
 /// `scheme://host[:port]`, never the path or query (which may be long or opaque).
 fn origin(url: &Url) -> String {
-    match url.port() {
-        Some(p) => format!(
-            "{}://{}:{p}",
-            url.scheme(),
-            url.host_str().unwrap_or_default()
-        ),
-        None => format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default()),
-    }
+    url.origin().ascii_serialization()
+}
+
+/// A draw in [0, 1] for spreading retries.
+fn jitter() -> f64 {
+    f64::from(Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX)
 }
 
 fn classify(e: reqwest::Error) -> AttemptError {
