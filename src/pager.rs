@@ -207,10 +207,14 @@ impl Cursorial {
         } else {
             (None, None)
         };
-        let fut = self.fetcher.fetch(at.clone(), tx);
         let work = match tokio::runtime::Handle::try_current() {
-            Ok(rt) if spawn => Work::Spawned(rt.spawn(fut)),
-            _ => Work::Local(fut),
+            Ok(rt) if spawn => {
+                // The (large) fetch future is built on the worker: a large allocation here
+                // would make the allocator consolidate the consumer's freed alerts.
+                let (fetcher, at) = (self.fetcher.clone(), at.clone());
+                Work::Spawned(rt.spawn(async move { fetcher.fetch(at, tx).await }))
+            }
+            _ => Work::Local(self.fetcher.fetch(at.clone(), tx)),
         };
         Flight {
             at,
