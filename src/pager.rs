@@ -1,8 +1,9 @@
 //! Paging as streams: [`Pager`] yields alerts across pages, [`PageStream`] whole pages.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::hash::Hash;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -10,6 +11,7 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use futures::stream::{FusedStream, Stream};
 use futures::{FutureExt, TryStreamExt};
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
@@ -95,8 +97,45 @@ pub(crate) trait PageFetcher: Send + Sync + 'static {
         early_next: Option<oneshot::Sender<Continuation>>,
     ) -> BoxFuture<'static, Result<Response>>;
 
-    /// Decodes a fetched page.
-    fn decode(&self, at: &Continuation, response: Response) -> Result<Page>;
+    /// Decodes a fetched page, its alerts into `items` (empty, with room reserved for a
+    /// page).
+    fn decode(&self, at: &Continuation, response: Response, items: Vec<Alert>) -> Result<Page>;
+}
+
+/// Decodes a JSON array one element at a time into a closure, so that a page's alerts go
+/// straight into the buffer reserved for them.
+pub(crate) struct EachElement<T, F>(F, PhantomData<fn() -> T>);
+
+impl<T, F> EachElement<T, F> {
+    pub(crate) fn new(f: F) -> Self {
+        EachElement(f, PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> DeserializeSeed<'de> for EachElement<T, F> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> Visitor<'de> for EachElement<T, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while let Some(item) = seq.next_element()? {
+            (self.0)(item);
+        }
+        Ok(())
+    }
 }
 
 enum Work {
@@ -177,6 +216,11 @@ struct Cursorial {
     /// Empty pages served in a row: a server linking to fresh empty pages forever is stopped.
     empty_run: u32,
     pending_error: Option<Error>,
+    /// The buffer the next page decodes into. Its room is reserved before the consumer
+    /// frees the last page's alerts (the Pager hands back its drained buffer): a large
+    /// allocation after those frees would make glibc consolidate them, and the next page's
+    /// small allocations would lose their fast path.
+    spare: Vec<Alert>,
     prefetch: bool,
     done: bool,
     resumable: bool,
@@ -194,6 +238,7 @@ impl Cursorial {
             last_overfull: false,
             empty_run: 0,
             pending_error: None,
+            spare: Vec::new(),
             prefetch,
             done: false,
             resumable: true,
@@ -277,7 +322,8 @@ impl Cursorial {
         // transfer before this page is decoded.
         self.start_ahead(cx);
         let at = self.current.take().expect("polled above").at;
-        let page = match result.and_then(|r| self.fetcher.decode(&at, r)) {
+        let spare = std::mem::take(&mut self.spare);
+        let page = match result.and_then(|r| self.fetcher.decode(&at, r, spare)) {
             Ok(p) => p,
             Err(e) => {
                 // Keep the failed page's position so the listing can be resumed.
@@ -377,7 +423,7 @@ fn paging_loop(page: &Page) -> Error {
 #[must_use = "a Pager sends nothing until polled"]
 pub struct Pager {
     cursor: Cursorial,
-    items: std::vec::IntoIter<Alert>,
+    items: VecDeque<Alert>,
     /// Where the page being read started, and its request's ids.
     current: Option<(Continuation, RequestIds)>,
 }
@@ -396,7 +442,7 @@ impl Pager {
     pub(crate) fn new(fetcher: Arc<dyn PageFetcher>, start: Continuation, prefetch: bool) -> Self {
         Pager {
             cursor: Cursorial::new(fetcher, start, prefetch),
-            items: Vec::new().into_iter(),
+            items: VecDeque::new(),
             current: None,
         }
     }
@@ -417,7 +463,7 @@ impl Pager {
                 })
             }
 
-            fn decode(&self, _: &Continuation, _: Response) -> Result<Page> {
+            fn decode(&self, _: &Continuation, _: Response, _: Vec<Alert>) -> Result<Page> {
                 Err(Error::Unsupported("the listing failed".into()))
             }
         }
@@ -452,7 +498,7 @@ impl Pager {
     pub fn pages(self) -> PageStream {
         let leftover = match self.current {
             Some((_, ids)) if self.items.len() > 0 => Some(Page {
-                items: self.items.collect(),
+                items: self.items.into(),
                 count: None,
                 ids,
                 next: self.cursor.position().cloned(),
@@ -483,15 +529,18 @@ impl Stream for Pager {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            if let Some(a) = self.items.next() {
+            if let Some(a) = self.items.pop_front() {
                 return Poll::Ready(Some(Ok(a)));
+            }
+            if self.cursor.spare.capacity() == 0 {
+                self.cursor.spare = std::mem::take(&mut self.items).into();
             }
             match futures::ready!(self.cursor.poll_page(cx)) {
                 None => return Poll::Ready(None),
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 Some(Ok((at, page))) => {
                     self.current = Some((at, page.ids));
-                    self.items = page.items.into_iter();
+                    self.items = page.items.into();
                 }
             }
         }
@@ -538,9 +587,14 @@ impl Stream for PageStream {
         if let Some(page) = self.leftover.take() {
             return Poll::Ready(Some(Ok(page)));
         }
-        self.cursor
-            .poll_page(cx)
-            .map(|o| o.map(|r| r.map(|(_, page)| page)))
+        let page = futures::ready!(self.cursor.poll_page(cx)).map(|r| r.map(|(_, page)| page));
+        if let Some(Ok(page)) = &page
+            && page.next.is_some()
+        {
+            // Reserved now, before the caller frees this page (see `Cursorial::spare`).
+            self.cursor.spare = Vec::with_capacity(page.items.len());
+        }
+        Poll::Ready(page)
     }
 }
 

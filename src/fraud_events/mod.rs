@@ -32,7 +32,7 @@ use crate::http::{
     AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, encode_pairs, join,
     validate_base_url,
 };
-use crate::pager::{Continuation, Cursor, Page, PageFetcher, Pager};
+use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Field, Filter, apply_select};
 use crate::source::{AlertSource, SourceKind, UpdateReport, UpdateTarget};
 use crate::{Alert, AlertId, AlertStatus, AlertType, FraudEvent, StatusUpdate, SubscriptionId};
@@ -298,32 +298,36 @@ impl PageFetcher for Pages {
         })
     }
 
-    fn decode(&self, at: &Continuation, response: Response) -> Result<Page> {
-        let events: Vec<FraudEvent> = response.json(Api::PartnerCenter)?;
+    fn decode(&self, at: &Continuation, response: Response, mut items: Vec<Alert>) -> Result<Page> {
+        let (mut served, mut first_served) = (0u64, None);
+        let filter = self.plan.filter.as_ref();
+        response.json_seed(
+            Api::PartnerCenter,
+            EachElement::new(|event: FraudEvent| {
+                served += 1;
+                if first_served.is_none() {
+                    first_served = Some(event.event_id.clone());
+                }
+                let mut alert = Alert::from(event);
+                if filter.is_none_or(|f| f.matches(&alert) == Some(true)) {
+                    apply_select(&mut alert, &self.plan.select);
+                    items.push(alert);
+                }
+            }),
+        )?;
         // A short page is the last (Partner Center sends no total or link). An over-full
         // one is not: the server may page by its own size; if it ignores paging, the next
         // page repeats this one and the listing ends there.
         let (next, overfull) = match at.0 {
-            Cursor::PageNumber { number, size } if events.len() as u64 >= u64::from(size) => (
+            Cursor::PageNumber { number, size } if served >= u64::from(size) => (
                 Some(Continuation(Cursor::PageNumber {
                     number: number + 1,
                     size,
                 })),
-                events.len() as u64 > u64::from(size),
+                served > u64::from(size),
             ),
             _ => (None, false),
         };
-        let first_served = events.first().map(|e| e.event_id.clone());
-        let filter = self.plan.filter.as_ref();
-        let items = events
-            .into_iter()
-            .map(Alert::from)
-            .filter(|a| filter.is_none_or(|f| f.matches(a) == Some(true)))
-            .map(|mut a| {
-                apply_select(&mut a, &self.plan.select);
-                a
-            })
-            .collect();
         Ok(Page {
             items,
             count: None,

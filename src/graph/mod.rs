@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use url::Url;
 
 use crate::auth::{Scope, TokenCache, TokenProvider};
@@ -14,7 +15,8 @@ use crate::http::{
     AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, join,
     validate_base_url,
 };
-use crate::pager::{Continuation, Cursor, Page, PageFetcher, Pager};
+use crate::model::wire::CowStr;
+use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Filter};
 use crate::source::{AlertSource, SourceKind, UpdateReport, UpdateTarget};
 use crate::{Alert, AlertId, StatusUpdate};
@@ -195,13 +197,47 @@ impl GraphClientBuilder {
     }
 }
 
-#[derive(Deserialize)]
-struct GraphPage {
-    value: Vec<Alert>,
-    #[serde(rename = "@odata.nextLink")]
-    next_link: Option<String>,
-    #[serde(rename = "@odata.count")]
-    count: Option<u64>,
+/// A Graph page (`value`, `@odata.nextLink`, `@odata.count`), its alerts decoded straight
+/// into a buffer; it yields the link and the count.
+struct GraphPage<'a>(&'a mut Vec<Alert>);
+
+impl<'de> DeserializeSeed<'de> for GraphPage<'_> {
+    type Value = (Option<String>, Option<u64>);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GraphPage<'_> {
+    type Value = (Option<String>, Option<u64>);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a page of alerts")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut value, mut next_link, mut count) = (false, None, None);
+        while let Some(key) = map.next_key::<CowStr<'de>>()? {
+            match key.0.as_ref() {
+                "value" if value => return Err(de::Error::duplicate_field("value")),
+                "value" => {
+                    let items = &mut *self.0;
+                    map.next_value_seed(EachElement::new(|a: Alert| items.push(a)))?;
+                    value = true;
+                }
+                "@odata.nextLink" => next_link = map.next_value()?,
+                "@odata.count" => count = map.next_value()?,
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        if !value {
+            return Err(de::Error::missing_field("value"));
+        }
+        Ok((next_link, count))
+    }
 }
 
 /// Finds `"@odata.nextLink": "..."` in a page without decoding it, so the next fetch can
@@ -250,14 +286,14 @@ impl PageFetcher for Pages {
         })
     }
 
-    fn decode(&self, _: &Continuation, response: Response) -> Result<Page> {
-        let page: GraphPage = response.json(Api::Graph)?;
+    fn decode(&self, _: &Continuation, response: Response, mut items: Vec<Alert>) -> Result<Page> {
+        let (next_link, count) = response.json_seed(Api::Graph, GraphPage(&mut items))?;
         Ok(Page {
-            first_served: page.value.first().map(|a| a.id.clone()),
+            first_served: items.first().map(|a| a.id.clone()),
             overfull: false,
-            items: page.value,
-            count: page.count,
-            next: page.next_link.map(|l| Continuation(Cursor::Url(l))),
+            items,
+            count,
+            next: next_link.map(|l| Continuation(Cursor::Url(l))),
             ids: response.ids,
         })
     }

@@ -14,6 +14,7 @@ use chrono::Utc;
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
+use serde::de::DeserializeSeed;
 use tracing::Instrument;
 use url::Url;
 use uuid::Uuid;
@@ -261,15 +262,32 @@ impl Response {
 
     /// Decodes the body as JSON of type `T`.
     pub(crate) fn json<'a, T: Deserialize<'a>>(&'a self, api: Api) -> Result<T> {
+        self.json_seed(api, std::marker::PhantomData)
+    }
+
+    /// Decodes the body as JSON through `seed` (to decode into a buffer held elsewhere).
+    pub(crate) fn json_seed<'a, S: DeserializeSeed<'a>>(
+        &'a self,
+        api: Api,
+        seed: S,
+    ) -> Result<S::Value> {
         // One UTF-8 check of the whole body is far cheaper than serde_json's check of each
         // string; invalid UTF-8 goes through from_slice for its positioned error.
         let text = match &self.text {
             Some(text) => Ok(text.as_str()),
             None => std::str::from_utf8(&self.body),
         };
+        fn whole<'de, R: serde_json::de::Read<'de>, S: DeserializeSeed<'de>>(
+            mut de: serde_json::Deserializer<R>,
+            seed: S,
+        ) -> serde_json::Result<S::Value> {
+            let value = seed.deserialize(&mut de)?;
+            de.end()?;
+            Ok(value)
+        }
         let decoded = match text {
-            Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(&self.body),
+            Ok(text) => whole(serde_json::Deserializer::from_str(text), seed),
+            Err(_) => whole(serde_json::Deserializer::from_slice(&self.body), seed),
         };
         decoded.map_err(|e| {
             Error::Decode(Box::new(DecodeError::from_json(
