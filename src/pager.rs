@@ -497,7 +497,7 @@ impl Pager {
     /// of that page comes first, as a page of its own.
     pub fn pages(self) -> PageStream {
         let leftover = match self.current {
-            Some((_, ids)) if self.items.len() > 0 => Some(Page {
+            Some((_, ids)) if !self.items.is_empty() => Some(Page {
                 items: self.items.into(),
                 count: None,
                 ids,
@@ -518,7 +518,7 @@ impl Pager {
     /// listing is complete.
     pub fn continuation(&self) -> Option<&Continuation> {
         match &self.current {
-            Some((at, _)) if self.items.len() > 0 => Some(at),
+            Some((at, _)) if !self.items.is_empty() => Some(at),
             _ => self.cursor.position(),
         }
     }
@@ -553,7 +553,7 @@ impl Stream for Pager {
 
 impl FusedStream for Pager {
     fn is_terminated(&self) -> bool {
-        self.cursor.done && self.items.len() == 0
+        self.cursor.done && self.items.is_empty()
     }
 }
 
