@@ -603,3 +603,86 @@ impl FusedStream for PageStream {
         self.cursor.done && self.leftover.is_none()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::error::Api;
+
+    /// Three pages of 3, 3 and 2 alerts; records the room each decode was given.
+    #[derive(Default)]
+    struct Pages(Mutex<Vec<usize>>);
+
+    impl PageFetcher for Pages {
+        fn fetch(
+            &self,
+            at: Continuation,
+            _: Option<oneshot::Sender<Continuation>>,
+        ) -> BoxFuture<'static, Result<Response>> {
+            let Cursor::PageNumber { number, .. } = at.0 else {
+                unreachable!("the tests start at page 1")
+            };
+            let ids: Vec<String> = (0..if number < 3 { 3 } else { 2 })
+                .map(|i| format!(r#"{{"id":"p{number}a{i}"}}"#))
+                .collect();
+            let body = format!("[{}]", ids.join(","));
+            Box::pin(async move { Ok(Response::with_body(body)) })
+        }
+
+        fn decode(&self, at: &Continuation, r: Response, mut items: Vec<Alert>) -> Result<Page> {
+            self.0.lock().unwrap().push(items.capacity());
+            r.json_seed(Api::Graph, EachElement::new(|a: Alert| items.push(a)))?;
+            let Cursor::PageNumber { number, size } = at.0 else {
+                unreachable!()
+            };
+            Ok(Page {
+                first_served: items.first().map(|a| a.id.clone()),
+                items,
+                count: None,
+                ids: RequestIds::new(uuid::Uuid::nil()),
+                next: (number < 3).then_some(Continuation(Cursor::PageNumber {
+                    number: number + 1,
+                    size,
+                })),
+                overfull: false,
+            })
+        }
+    }
+
+    fn start() -> Continuation {
+        Continuation(Cursor::PageNumber { number: 1, size: 3 })
+    }
+
+    #[tokio::test]
+    async fn the_pager_decodes_each_page_into_the_last_ones_buffer() {
+        let pages = Arc::new(Pages::default());
+        let alerts = Pager::new(pages.clone(), start(), true)
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(alerts.len(), 8);
+        let room = pages.0.lock().unwrap().clone();
+        assert_eq!(room.len(), 3);
+        assert_eq!(room[0], 0, "nothing to reuse before the first page");
+        assert!(room[1..].iter().all(|&r| r >= 3), "{room:?}");
+    }
+
+    #[tokio::test]
+    async fn the_page_stream_reserves_room_for_the_next_page_only() {
+        let pages = Arc::new(Pages::default());
+        let mut stream = Pager::new(pages.clone(), start(), true).pages();
+        let mut sizes = Vec::new();
+        while let Some(page) = stream.try_next().await.unwrap() {
+            sizes.push(page.items().len());
+        }
+        assert_eq!(sizes, [3, 3, 2]);
+        assert_eq!(*pages.0.lock().unwrap(), [0, 3, 3]);
+        assert_eq!(
+            stream.cursor.spare.capacity(),
+            0,
+            "no room kept after the last page"
+        );
+    }
+}

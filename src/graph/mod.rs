@@ -430,3 +430,52 @@ impl AlertSource for GraphClient {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(body: &str, items: &mut Vec<Alert>) -> Result<(Option<String>, Option<u64>)> {
+        Response::with_body(body).json_seed(Api::Graph, GraphPage(items))
+    }
+
+    #[test]
+    fn a_page_decodes_into_the_buffer_given() {
+        let mut items = Vec::with_capacity(4);
+        let buffer = items.as_ptr();
+        let (link, count) = decode(
+            r#"{"@odata.context":"x","@odata.nextLink":"https://graph.example/p2",
+                "extra":{"nested":[1,{"a":null}]},"@odata.count":7,
+                "value":[{"id":"a1","status":"active"},{"id":"a2"}]}"#,
+            &mut items,
+        )
+        .unwrap();
+        assert_eq!(link.as_deref(), Some("https://graph.example/p2"));
+        assert_eq!(count, Some(7));
+        let ids: Vec<_> = items.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a1", "a2"]);
+        assert_eq!(items.as_ptr(), buffer, "decoded into the reserved buffer");
+    }
+
+    #[test]
+    fn a_page_without_exactly_one_value_array_is_refused() {
+        for (body, expected) in [
+            (
+                r#"{"@odata.nextLink":"https://graph.example/p2"}"#,
+                "missing field `value`",
+            ),
+            (
+                r#"{"value":[{"id":"a"}],"value":[]}"#,
+                "duplicate field `value`",
+            ),
+            (r#"{"value":null}"#, "an array"),
+            (r#"[{"id":"a"}]"#, "a page of alerts"),
+        ] {
+            let e = decode(body, &mut Vec::new()).unwrap_err();
+            assert!(matches!(e, Error::Decode(_)), "{body}: {e:?}");
+            assert!(e.to_string().contains(expected), "{body}: {e}");
+        }
+        // Nothing may follow the page.
+        assert!(decode(r#"{"value":[]} {}"#, &mut Vec::new()).is_err());
+    }
+}

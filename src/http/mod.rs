@@ -300,6 +300,19 @@ impl Response {
     }
 }
 
+#[cfg(test)]
+impl Response {
+    /// A 200 answer holding `body`, for decoder tests.
+    pub(crate) fn with_body(body: impl Into<Vec<u8>>) -> Self {
+        Response {
+            status: 200,
+            body: body.into(),
+            text: None,
+            ids: RequestIds::new(uuid::Uuid::nil()),
+        }
+    }
+}
+
 enum AttemptError {
     /// The service answered with a non-success status.
     Status {
