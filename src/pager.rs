@@ -2,7 +2,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -194,6 +194,33 @@ impl Flight {
 /// do send empty pages mid-listing, never this many.
 const MAX_EMPTY_PAGES: u32 = 100;
 
+/// The pages of a listing seen so far, as 64-bit hashes (a false repeat is a 1-in-2^64 chance
+/// per pair, against 100 bytes or more kept per page).
+struct Seen {
+    hashes: HashSet<u64>,
+    hasher: std::hash::RandomState,
+}
+
+impl Seen {
+    fn new(start: &Continuation) -> Self {
+        let mut seen = Seen {
+            hashes: HashSet::new(),
+            hasher: std::hash::RandomState::new(),
+        };
+        seen.insert(start);
+        seen
+    }
+
+    fn contains(&self, at: &Continuation) -> bool {
+        self.hashes.contains(&self.hasher.hash_one(at))
+    }
+
+    /// Records `at`; false if it was seen before.
+    fn insert(&mut self, at: &Continuation) -> bool {
+        self.hashes.insert(self.hasher.hash_one(at))
+    }
+}
+
 /// The page-level state both stream views share.
 ///
 /// With read-ahead on, at most two pages are alive: the one the consumer is reading (or
@@ -207,8 +234,9 @@ struct Cursorial {
     current: Option<Flight>,
     /// The page after it, started early.
     ahead: Option<Flight>,
-    /// Every page requested or named by a decoded page, to catch a paging loop.
-    seen: HashSet<Continuation>,
+    /// Every page requested or named by a decoded page, to catch a paging loop: their
+    /// hashes, so that a long listing's memory does not grow with its links.
+    seen: Seen,
     /// The first alert served on the last page, to catch a server that repeats a page.
     last_first: Option<AlertId>,
     /// Whether the last page was over-full.
@@ -230,7 +258,7 @@ impl Cursorial {
     fn new(fetcher: Arc<dyn PageFetcher>, start: Continuation, prefetch: bool) -> Self {
         Cursorial {
             fetcher,
-            seen: HashSet::from([start.clone()]),
+            seen: Seen::new(&start),
             next: Some(start),
             current: None,
             ahead: None,
@@ -338,7 +366,7 @@ impl Cursorial {
             self.ahead = None;
         }
         if let Some(next) = &page.next
-            && !self.seen.insert(next.clone())
+            && !self.seen.insert(next)
         {
             self.ahead = None;
             self.pending_error = Some(paging_loop(&page));

@@ -1,5 +1,5 @@
-//! Listing memory stays flat: the peak while listing 50,000 alerts is within 1.25x of the peak
-//! while listing 5,000 (holding the alerts would make it 10x), measured with a counting global
+//! Listing memory stays flat: the peak while listing 50,000 alerts stays near the peak while
+//! listing 5,000 (holding the alerts would make it 10x), measured with a counting global
 //! allocator (bytes, not time).
 
 #[path = "../benches/support/mod.rs"]
@@ -69,19 +69,21 @@ async fn peak_while_listing(alerts: u64, runs: usize, prefetch: bool) -> usize {
 // One test in this binary, so that no other test allocates while it measures.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peak_memory_does_not_grow_with_the_number_of_alerts() {
-    // With read-ahead, how much of the current page is still held when the next one lands
-    // varies from page to page; ten small listings read as many pages as one large one, so
-    // both maxima see the same number of chances.
+    // Ten small listings read as many pages as one large one, so both maxima see the same
+    // number of chances.
     for prefetch in [false, true] {
         let small = peak_while_listing(5_000, 10, prefetch).await;
         let large = peak_while_listing(50_000, 1, prefetch).await;
         eprintln!(
             "prefetch {prefetch}: peak above baseline listing 5,000 alerts {small} B, 50,000 alerts {large} B"
         );
-        // Read-ahead timing moves the peak by a page or so between runs; growth with the
-        // listing would be tenfold.
+        // Per page the peak is steady (1.85-1.87 MB without read-ahead, 2.9-3.0 MB with it),
+        // but now and then the next page lands, or the HTTP stack's read buffer grows, at the
+        // worst moment: single peaks of up to 2.6 and 4.1 MB were measured, for either
+        // listing. Growth with the listing would be tenfold.
+        let tolerance = 1.5;
         assert!(
-            (large as f64) <= small as f64 * 1.25,
+            (large as f64) <= small as f64 * tolerance,
             "prefetch {prefetch}: listing 10x the alerts took {large} B at the peak against {small} B"
         );
         // A few pages, not the listing: 50,000 alerts are about 85 MB of JSON.
