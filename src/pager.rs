@@ -234,8 +234,8 @@ struct Cursorial {
     current: Option<Flight>,
     /// The page after it, started early.
     ahead: Option<Flight>,
-    /// Every page requested or named by a decoded page, to catch a paging loop: their
-    /// hashes, so that a long listing's memory does not grow with its links.
+    /// Every page requested or named by a decoded page, to catch a paging loop: 8 bytes a
+    /// page rather than its link.
     seen: Seen,
     /// The first alert served on the last page, to catch a server that repeats a page.
     last_first: Option<AlertId>,
