@@ -500,6 +500,7 @@ impl Transport {
                             status,
                             headers,
                             body,
+                            retry_after,
                         },
                     )
                 }
@@ -684,13 +685,10 @@ impl Transport {
                 status,
                 headers,
                 body,
+                retry_after,
             } => {
                 let parsed = ErrorBody::parse(self.api, &body);
                 let ids = self.ids(sent, &headers, parsed.inner.as_ref());
-                let retry_after = headers
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, Utc::now()));
                 let missing_permission = (status == 403).then(|| {
                     parsed
                         .message
@@ -746,6 +744,8 @@ enum Failure {
         status: u16,
         headers: HeaderMap,
         body: Vec<u8>,
+        /// Parsed once, when the answer came: an HTTP date counts from then.
+        retry_after: Option<Duration>,
     },
     Transport(String, bool),
     Timeout,
