@@ -132,6 +132,7 @@ fn assert_refused(err: &Error) {
 
 #[tokio::test]
 async fn a_failed_token_fetch_is_shared_by_twenty_concurrent_calls() {
+    let log = Captured::start();
     let server = MockServer::start_async().await;
     let token = refusing_token_endpoint(&server).await;
     let alerts = server
@@ -173,6 +174,16 @@ async fn a_failed_token_fetch_is_shared_by_twenty_concurrent_calls() {
     assert_refused(&err);
     assert_eq!(token.calls_async().await, 2);
     assert_eq!(alerts.calls_async().await, 0);
+    let log = log.text();
+    assert_eq!(log.matches("the token fetch failed").count(), 2, "{log}");
+    assert!(
+        log.contains("AADSTS7000215"),
+        "the service's reason is logged: {log}"
+    );
+    assert!(
+        !log.contains("wrong-secret"),
+        "the secret reached the log: {log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -497,8 +508,8 @@ impl TokenProvider for RefreshFails {
 }
 
 #[tokio::test]
-
 async fn a_failed_early_refresh_keeps_the_valid_token_for_every_waiting_caller() {
+    let log = Captured::start();
     let server = MockServer::start_async().await;
     let alerts = server
         .mock_async(|when, then| {
@@ -539,6 +550,80 @@ async fn a_failed_early_refresh_keeps_the_valid_token_for_every_waiting_caller()
         "one refresh attempt, shared"
     );
     assert_eq!(alerts.calls_async().await, 21);
+    let log = log.text();
+    assert_eq!(
+        log.matches("the token refresh failed").count(),
+        1,
+        "one warning for the one failed refresh: {log}"
+    );
+    assert!(log.contains("WARN") && log.contains("the identity platform is unreachable"));
+    assert!(
+        !log.contains("first-token"),
+        "a token reached the log: {log}"
+    );
+}
+
+/// Every event and span field the crate traces, as text, on this thread while it is alive.
+struct Captured {
+    text: Arc<Mutex<String>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl Captured {
+    fn start() -> Self {
+        let text = Arc::new(Mutex::new(String::new()));
+        let guard = tracing::subscriber::set_default(Capture(text.clone()));
+        Captured {
+            text,
+            _guard: guard,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.text.lock().unwrap().clone()
+    }
+}
+
+struct Capture(Arc<Mutex<String>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write;
+        let _ = write!(self.0, " {}={value:?}", field.name());
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, meta: &tracing::Metadata<'_>) -> bool {
+        meta.target().starts_with("partner_alerts")
+    }
+
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut text = self.0.lock().unwrap();
+        text.push_str(span.metadata().name());
+        span.record(&mut Fields(&mut text));
+        text.push('\n');
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = self.0.lock().unwrap();
+        text.push_str(event.metadata().level().as_str());
+        event.record(&mut Fields(&mut text));
+        text.push('\n');
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 #[tokio::test]

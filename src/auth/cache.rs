@@ -120,8 +120,17 @@ impl TokenCache {
             }
             Err(e) => {
                 refresh.last_error = Some((refresh.attempts, e.clone()));
-                // A failed refresh keeps the current token while it is still valid.
-                self.valid(now).ok_or(e)
+                // A failed refresh keeps the current token while it is still valid; say so,
+                // or the first sign of a broken credential is its expiry.
+                let Some(lease) = self.valid(now) else {
+                    tracing::debug!(error = %e, "the token fetch failed");
+                    return Err(e);
+                };
+                tracing::warn!(
+                    error = %e,
+                    "the token refresh failed; the cached token is used until it expires"
+                );
+                Ok(lease)
             }
         }
     }
