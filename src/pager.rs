@@ -97,8 +97,8 @@ pub(crate) trait PageFetcher: Send + Sync + 'static {
         early_next: Option<oneshot::Sender<Continuation>>,
     ) -> BoxFuture<'static, Result<Response>>;
 
-    /// Decodes a fetched page, its alerts into `items` (empty, with room reserved for a
-    /// page).
+    /// Decodes a fetched page, its alerts into `items` (empty; usually with room for a page,
+    /// see `Cursorial::spare`).
     fn decode(&self, at: &Continuation, response: Response, items: Vec<Alert>) -> Result<Page>;
 }
 
@@ -282,8 +282,9 @@ impl Cursorial {
         };
         let work = match tokio::runtime::Handle::try_current() {
             Ok(rt) if spawn => {
-                // The (large) fetch future is built on the worker: a large allocation here
-                // would make the allocator consolidate the consumer's freed alerts.
+                // The (large) fetch future is built by the spawned task, not here on the
+                // consumer's thread, where a large allocation would make the allocator
+                // consolidate the alerts just freed.
                 let (fetcher, at) = (self.fetcher.clone(), at.clone());
                 Work::Spawned(rt.spawn(async move { fetcher.fetch(at, tx).await }))
             }

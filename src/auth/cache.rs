@@ -9,6 +9,10 @@ use crate::error::AuthError;
 /// How long before expiry a token is replaced (less for tokens that live under ten minutes).
 const REFRESH_BEFORE: TimeDelta = TimeDelta::minutes(5);
 
+/// After a failed refresh, how long the still-valid token is used before the provider is
+/// asked again (rather than on every call).
+const RETRY_REFRESH_AFTER: TimeDelta = TimeDelta::seconds(10);
+
 #[derive(Clone)]
 struct Cached {
     token: Secret,
@@ -32,7 +36,8 @@ pub(crate) struct TokenCache {
 struct Refresh {
     generation: u64,
     attempts: u64,
-    last_error: Option<(u64, AuthError)>,
+    /// The attempt that failed last, its error, and when.
+    last_error: Option<(u64, AuthError, DateTime<Utc>)>,
 }
 
 impl fmt::Debug for TokenCache {
@@ -89,11 +94,16 @@ impl TokenCache {
         if let Some(lease) = self.fresh(now) {
             return Ok(lease);
         }
-        if let Some((attempt, e)) = &refresh.last_error
-            && attempts_seen.is_none_or(|seen| *attempt > seen)
-        {
-            // The fetch we queued behind failed: keep using the current token while valid.
-            return self.valid(now).ok_or_else(|| e.clone());
+        if let Some((attempt, e, failed_at)) = &refresh.last_error {
+            if attempts_seen.is_none_or(|seen| *attempt > seen) {
+                // The fetch we queued behind failed: keep using the current token while valid.
+                return self.valid(now).ok_or_else(|| e.clone());
+            }
+            if now - *failed_at < RETRY_REFRESH_AFTER
+                && let Some(lease) = self.valid(now)
+            {
+                return Ok(lease);
+            }
         }
         refresh.attempts += 1;
         match self.provider.token(&self.scope).await {
@@ -119,7 +129,7 @@ impl TokenCache {
                 Ok(lease)
             }
             Err(e) => {
-                refresh.last_error = Some((refresh.attempts, e.clone()));
+                refresh.last_error = Some((refresh.attempts, e.clone(), Utc::now()));
                 // A failed refresh keeps the current token while it is still valid; say so,
                 // or the first sign of a broken credential is its expiry.
                 let Some(lease) = self.valid(now) else {

@@ -217,6 +217,8 @@ impl<'de> Visitor<'de> for GraphPage<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Each key once, as a derived struct would insist: a second link or count is not
+        // something to pick from silently.
         let (mut value, mut next_link, mut count) = (false, None, None);
         while let Some(key) = map.next_key::<CowStr<'de>>()? {
             match key.0.as_ref() {
@@ -226,8 +228,14 @@ impl<'de> Visitor<'de> for GraphPage<'_> {
                     map.next_value_seed(EachElement::new(|a: Alert| items.push(a)))?;
                     value = true;
                 }
-                "@odata.nextLink" => next_link = map.next_value()?,
-                "@odata.count" => count = map.next_value()?,
+                "@odata.nextLink" if next_link.is_some() => {
+                    return Err(de::Error::duplicate_field("@odata.nextLink"));
+                }
+                "@odata.nextLink" => next_link = Some(map.next_value::<Option<String>>()?),
+                "@odata.count" if count.is_some() => {
+                    return Err(de::Error::duplicate_field("@odata.count"));
+                }
+                "@odata.count" => count = Some(map.next_value::<Option<u64>>()?),
                 _ => {
                     map.next_value::<de::IgnoredAny>()?;
                 }
@@ -236,7 +244,7 @@ impl<'de> Visitor<'de> for GraphPage<'_> {
         if !value {
             return Err(de::Error::missing_field("value"));
         }
-        Ok((next_link, count))
+        Ok((next_link.flatten(), count.flatten()))
     }
 }
 
@@ -467,6 +475,14 @@ mod tests {
             (
                 r#"{"value":[{"id":"a"}],"value":[]}"#,
                 "duplicate field `value`",
+            ),
+            (
+                r#"{"@odata.nextLink":"https://graph.example/p2","value":[],"@odata.nextLink":null}"#,
+                "duplicate field `@odata.nextLink`",
+            ),
+            (
+                r#"{"@odata.count":1,"value":[],"@odata.count":2}"#,
+                "duplicate field `@odata.count`",
             ),
             (r#"{"value":null}"#, "an array"),
             (r#"[{"id":"a"}]"#, "a page of alerts"),
