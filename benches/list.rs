@@ -157,56 +157,49 @@ fn list(c: &mut Criterion) {
     });
     group.finish();
 
-    // The ratios criterion does not print: median of 5 runs each, in the same process.
+    // The ratios criterion does not print. The forms take turns, round after round, and each
+    // ratio is the median of its per-round ratios to the baseline: a shared machine drifts
+    // over seconds, and turns keep that drift out of the ratios.
     // Skipped under `--profile-time`, so that a profile shows one form only.
     if std::env::args().any(|a| a.starts_with("--profile-time")) {
         return;
     }
-    let median = |f: &dyn Fn() -> u64| {
-        let mut t: Vec<Duration> = (0..5)
-            .map(|_| {
-                let s = Instant::now();
-                assert_eq!(f(), ALERTS);
-                s.elapsed()
-            })
-            .collect();
-        t.sort();
-        t[2]
-    };
-    let base = median(&|| rt.block_on(baseline(&http, &first)));
-    let rows: [(&str, Duration); 6] = [
-        ("baseline_reqwest_from_slice", base),
-        (
-            "wire_undecoded",
-            median(&|| rt.block_on(wire(&http, &first))),
-        ),
-        (
-            "graph_list",
-            median(&|| rt.block_on(crate_items(&graph_prefetch))),
-        ),
-        (
-            "graph_list_no_prefetch",
-            median(&|| rt.block_on(crate_items(&graph_plain))),
-        ),
-        (
-            "graph_pages",
-            median(&|| rt.block_on(crate_pages(&graph_prefetch))),
-        ),
-        (
-            "fraud_events_list",
-            median(&|| rt.block_on(fraud_events(&pc))),
-        ),
+    const ROUNDS: usize = 9;
+    let forms: [(&str, &dyn Fn() -> u64); 6] = [
+        ("baseline_reqwest_from_slice", &|| {
+            rt.block_on(baseline(&http, &first))
+        }),
+        ("wire_undecoded", &|| rt.block_on(wire(&http, &first))),
+        ("graph_list", &|| rt.block_on(crate_items(&graph_prefetch))),
+        ("graph_list_no_prefetch", &|| {
+            rt.block_on(crate_items(&graph_plain))
+        }),
+        ("graph_pages", &|| rt.block_on(crate_pages(&graph_prefetch))),
+        ("fraud_events_list", &|| rt.block_on(fraud_events(&pc))),
     ];
+    let mut times = vec![Vec::with_capacity(ROUNDS); forms.len()];
+    for _ in 0..ROUNDS {
+        for (i, (_, run)) in forms.iter().enumerate() {
+            let start = Instant::now();
+            assert_eq!(run(), ALERTS);
+            times[i].push(start.elapsed().as_secs_f64());
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
     eprintln!(
-        "\n{:<30} {:>12} {:>14} {:>10}",
+        "\n{:<30} {:>12} {:>14} {:>10}   ({ROUNDS} rounds)",
         "form", "median", "alerts/s", "vs base"
     );
-    for (name, t) in rows {
+    for (i, (name, _)) in forms.iter().enumerate() {
+        let t = median(times[i].clone());
+        let ratio = median(times[i].iter().zip(&times[0]).map(|(t, b)| t / b).collect());
         eprintln!(
-            "{name:<30} {:>10.1}ms {:>14.0} {:>9.2}x",
-            t.as_secs_f64() * 1e3,
-            ALERTS as f64 / t.as_secs_f64(),
-            t.as_secs_f64() / base.as_secs_f64()
+            "{name:<30} {:>10.1}ms {:>14.0} {ratio:>9.2}x",
+            t * 1e3,
+            ALERTS as f64 / t,
         );
     }
 }
