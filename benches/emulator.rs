@@ -29,18 +29,8 @@ async fn raw(http: &reqwest::Client, first: &str) -> usize {
     let mut n = 0;
     let mut url = Some(first.to_owned());
     while let Some(u) = url {
-        let bytes = http
-            .get(&u)
-            .bearer_auth("bench-token")
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let page: Link = serde_json::from_slice(&bytes).unwrap();
+        let bytes = support::get_page(http, &u).await;
+        let page: Link = serde_json::from_slice(bytes.as_ref()).unwrap();
         n += page.value.len();
         url = page.next;
     }

@@ -43,17 +43,8 @@ async fn baseline(http: &reqwest::Client, first: &str) -> u64 {
     let mut n = 0;
     let mut url = Some(first.to_owned());
     while let Some(u) = url {
-        let bytes = http
-            .get(&u)
-            .bearer_auth("bench-token")
-            .header("client-request-id", uuid::Uuid::new_v4().to_string())
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let page: MiniPage = serde_json::from_slice(&bytes).unwrap();
+        let bytes = support::get_page(http, &u).await;
+        let page: MiniPage = serde_json::from_slice(bytes.as_ref()).unwrap();
         n += page.value.len() as u64;
         url = page.next;
     }
@@ -66,15 +57,8 @@ async fn wire(http: &reqwest::Client, first: &str) -> u64 {
     let mut pages = 0;
     let mut url = Some(first.to_owned());
     while let Some(u) = url {
-        let bytes = http
-            .get(&u)
-            .bearer_auth("bench-token")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let bytes = support::get_page(http, &u).await;
+        let bytes = bytes.as_ref();
         pages += 1;
         let key = b"\"@odata.nextLink\":\"";
         url = bytes.windows(key.len()).position(|w| w == key).map(|at| {

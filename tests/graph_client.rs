@@ -255,7 +255,7 @@ async fn a_next_link_to_another_host_is_refused_and_never_contacted() {
 
 /// Reads a listing to its end or first error: the ids yielded, then the error if any, and
 /// checks the stream ends after an error.
-async fn drain(mut pager: Pager) -> (Vec<String>, Option<Error>) {
+async fn drain(pager: &mut Pager) -> (Vec<String>, Option<Error>) {
     let mut yielded = Vec::new();
     loop {
         match pager.try_next().await {
@@ -298,7 +298,7 @@ async fn a_repeated_next_link_is_a_paging_loop() {
             })
             .await;
         let client = builder(&server).prefetch(prefetch).build().unwrap();
-        let (yielded, err) = drain(client.list(&AlertQuery::new())).await;
+        let (yielded, err) = drain(&mut client.list(&AlertQuery::new())).await;
         assert_eq!(
             yielded,
             ["a", "b", "c"],
@@ -347,7 +347,7 @@ async fn a_cycle_of_next_links_and_a_repeated_page_are_paging_loops() {
             })
             .await;
         let client = builder(&server).prefetch(prefetch).build().unwrap();
-        let (yielded, err) = drain(client.list(&AlertQuery::new())).await;
+        let (yielded, err) = drain(&mut client.list(&AlertQuery::new())).await;
         assert_eq!(yielded, ["a", "b", "c", "d"], "prefetch {prefetch}");
         assert!(err.unwrap().to_string().contains("paging loop"));
         assert_eq!(second.calls_async().await, 1);
@@ -388,7 +388,7 @@ async fn a_cycle_of_next_links_and_a_repeated_page_are_paging_loops() {
             })
             .await;
         let client = builder(&server).prefetch(prefetch).build().unwrap();
-        let (yielded, err) = drain(client.list(&AlertQuery::new())).await;
+        let (yielded, err) = drain(&mut client.list(&AlertQuery::new())).await;
         assert_eq!(yielded, ["a", "b", "c"], "prefetch {prefetch}");
         assert!(err.unwrap().to_string().contains("paging loop"));
     }
@@ -1188,7 +1188,7 @@ async fn a_partner_center_continuation_is_refused_by_graph_without_a_request() {
         serde_json::from_value(json!({"pageNumber": {"number": 2, "size": 2}})).unwrap();
     for prefetch in [true, false] {
         let client = builder(&server).prefetch(prefetch).build().unwrap();
-        let (yielded, err) = drain(client.resume(pc.clone())).await;
+        let (yielded, err) = drain(&mut client.resume(pc.clone())).await;
         assert!(yielded.is_empty());
         let err = err.expect("an error");
         assert!(err.is_invalid_input(), "{err:?}");
@@ -1245,14 +1245,8 @@ async fn a_listing_resumes_at_the_page_that_failed() {
         let client = builder(&server).prefetch(prefetch).build().unwrap();
 
         let mut pager = client.list(&AlertQuery::new());
-        let mut yielded = Vec::new();
-        let err = loop {
-            match pager.try_next().await {
-                Ok(Some(a)) => yielded.push(a.id.as_str().to_owned()),
-                Ok(None) => panic!("the listing ended without the page that failed"),
-                Err(e) => break e,
-            }
-        };
+        let (yielded, err) = drain(&mut pager).await;
+        let err = err.expect("the listing ended without the page that failed");
         assert_eq!(yielded, ["a", "b", "c"], "prefetch {prefetch}");
         assert_eq!(err.status(), Some(500));
         assert_eq!(failing.calls_async().await, 1, "a 500 is not retried");

@@ -39,7 +39,7 @@ fn url_continuation(url: &str) -> Continuation {
 }
 
 /// The ids yielded to the end or the first error, and the error.
-async fn drain(mut pager: Pager) -> (Vec<String>, Option<Error>) {
+async fn drain(pager: &mut Pager) -> (Vec<String>, Option<Error>) {
     let mut yielded = Vec::new();
     loop {
         match pager.try_next().await {
@@ -104,14 +104,8 @@ async fn a_decode_error_after_the_early_guess_resumes_at_the_bad_page() {
 
         let client = graph(&server, prefetch);
         let mut pager = client.list(&AlertQuery::new());
-        let mut yielded = Vec::new();
-        let err = loop {
-            match pager.try_next().await {
-                Ok(Some(a)) => yielded.push(a.id.as_str().to_owned()),
-                Ok(None) => panic!("ended without the bad page (prefetch {prefetch})"),
-                Err(e) => break e,
-            }
-        };
+        let (yielded, err) = drain(&mut pager).await;
+        let err = err.unwrap_or_else(|| panic!("ended without the bad page (prefetch {prefetch})"));
         assert_eq!(yielded, ["a", "b", "c"], "prefetch {prefetch}");
         let Error::Decode(d) = &err else {
             panic!("{err:?}")
@@ -145,7 +139,7 @@ async fn a_decode_error_after_the_early_guess_resumes_at_the_bad_page() {
         );
 
         fixed.store(true, Ordering::SeqCst);
-        let (rest, err) = drain(client.resume(saved)).await;
+        let (rest, err) = drain(&mut client.resume(saved)).await;
         assert!(err.is_none(), "{err:?}");
         assert_eq!(rest, ["d", "e", "f"], "prefetch {prefetch}");
     }
@@ -166,7 +160,7 @@ async fn invalid_utf8_keeps_its_offset_and_excerpt() {
             then.status(200).body(body.clone());
         })
         .await;
-    let (yielded, err) = drain(graph(&server, true).list(&AlertQuery::new())).await;
+    let (yielded, err) = drain(&mut graph(&server, true).list(&AlertQuery::new())).await;
     assert!(yielded.is_empty());
     let err = err.expect("a decode error");
     let Error::Decode(d) = &err else {
@@ -225,7 +219,7 @@ async fn a_nested_next_link_key_is_not_a_paging_loop() {
         })
         .await;
     for prefetch in [false, true] {
-        let (yielded, err) = drain(graph(&server, prefetch).list(&AlertQuery::new())).await;
+        let (yielded, err) = drain(&mut graph(&server, prefetch).list(&AlertQuery::new())).await;
         assert!(err.is_none(), "prefetch {prefetch}: {err:?}");
         assert_eq!(yielded, ["a", "b", "c", "d"], "prefetch {prefetch}");
     }
@@ -281,7 +275,7 @@ async fn a_server_sending_everything_at_once_ends_cleanly_at_the_repeat() {
             ]));
         })
         .await;
-    let (yielded, err) = drain(fraud(&server, 2, 50).list(&AlertQuery::new())).await;
+    let (yielded, err) = drain(&mut fraud(&server, 2, 50).list(&AlertQuery::new())).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(yielded.len(), 3);
     assert_eq!(all.calls_async().await, 2);
@@ -312,7 +306,7 @@ async fn an_over_full_page_is_not_taken_for_the_last() {
             then.status(200).json_body(json!([event(4, "High")]));
         })
         .await;
-    let (yielded, err) = drain(fraud(&server, 2, 50).list(&AlertQuery::new())).await;
+    let (yielded, err) = drain(&mut fraud(&server, 2, 50).list(&AlertQuery::new())).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(page2.calls_async().await, 1, "page 2 is never asked for");
     assert_eq!(yielded.len(), 4, "{yielded:?}");
@@ -332,7 +326,7 @@ async fn a_repeating_server_is_caught_even_when_the_filter_matches_nothing() {
         })
         .await;
     let query = AlertQuery::new().filter(Filter::severity().eq(Severity::Low));
-    let (yielded, err) = drain(fraud(&server, 2, 20).list(&query)).await;
+    let (yielded, err) = drain(&mut fraud(&server, 2, 20).list(&query)).await;
     assert!(yielded.is_empty());
     let err = err.expect("an error");
     let calls = same.calls_async().await;
@@ -413,7 +407,7 @@ async fn endless_fresh_empty_pages_are_stopped() {
             .prefetch(prefetch)
             .build()
             .unwrap();
-        let (yielded, err) = drain(client.list(&AlertQuery::new())).await;
+        let (yielded, err) = drain(&mut client.list(&AlertQuery::new())).await;
         assert!(yielded.is_empty());
         let err = err.expect("stopped with an error");
         assert!(err.to_string().contains("empty pages"), "{err}");

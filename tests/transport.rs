@@ -105,6 +105,26 @@ fn refused_credential(server: &MockServer) -> ClientSecretCredential {
         .unwrap()
 }
 
+/// A Graph client whose credential the token endpoint refuses (see
+/// [`refusing_token_endpoint`]).
+fn refused_client(server: &MockServer) -> GraphClient {
+    GraphClient::builder()
+        .base_url(server.url("/beta"))
+        .credential(refused_credential(server))
+        .build()
+        .unwrap()
+}
+
+/// Answers any alert read, to count what got past authentication.
+async fn any_alert(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path_prefix(PATH);
+            then.status(200).json_body(alert("x"));
+        })
+        .await
+}
+
 async fn refusing_token_endpoint(server: &MockServer) -> httpmock::Mock<'_> {
     server
         .mock_async(|when, then| {
@@ -135,17 +155,8 @@ async fn a_failed_token_fetch_is_shared_by_twenty_concurrent_calls() {
     let log = Captured::start();
     let server = MockServer::start_async().await;
     let token = refusing_token_endpoint(&server).await;
-    let alerts = server
-        .mock_async(|when, then| {
-            when.method(GET).path_prefix(PATH);
-            then.status(200).json_body(alert("x"));
-        })
-        .await;
-    let client = GraphClient::builder()
-        .base_url(server.url("/beta"))
-        .credential(refused_credential(&server))
-        .build()
-        .unwrap();
+    let alerts = any_alert(&server).await;
+    let client = refused_client(&server);
     let calls = (0..20).map(|i| {
         let client = client.clone();
         async move { client.get(&AlertId::new(format!("id-{i}")).unwrap()).await }
@@ -201,17 +212,8 @@ async fn a_failed_token_fetch_is_shared_by_twenty_spawned_calls() {
                 );
         })
         .await;
-    let alerts = server
-        .mock_async(|when, then| {
-            when.method(GET).path_prefix(PATH);
-            then.status(200).json_body(alert("x"));
-        })
-        .await;
-    let client = GraphClient::builder()
-        .base_url(server.url("/beta"))
-        .credential(refused_credential(&server))
-        .build()
-        .unwrap();
+    let alerts = any_alert(&server).await;
+    let client = refused_client(&server);
     let start = Arc::new(tokio::sync::Barrier::new(20));
     let tasks: Vec<_> = (0..20)
         .map(|i| {

@@ -244,6 +244,22 @@ fn serve(
     PageServer { base_url, task }
 }
 
+/// What a hand-written client sends for one page: a GET with the token and a
+/// `client-request-id`; the body's bytes.
+pub async fn get_page(http: &reqwest::Client, url: &str) -> impl AsRef<[u8]> {
+    http.get(url)
+        .bearer_auth("bench-token")
+        .header("client-request-id", uuid::Uuid::new_v4().to_string())
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+}
+
 /// Reads a listing to its end, counting the alerts.
 pub async fn count(mut pager: partner_alerts::Pager) -> u64 {
     let mut n = 0;
