@@ -96,6 +96,13 @@ impl Error {
         )
     }
 
+    /// Whether this error concerns one item of a page that cannot be an alert (not an object,
+    /// no usable id): a listing yields it in that item's place and goes on with the next, so
+    /// polling again continues the listing.
+    pub fn is_item_error(&self) -> bool {
+        matches!(self, Error::Decode(d) if d.item.is_some())
+    }
+
     /// Whether the service is throttling the caller.
     pub fn is_throttled(&self) -> bool {
         matches!(self, Error::Throttled(_))
@@ -109,6 +116,19 @@ impl Error {
             Error::Throttled(_) | Error::Transport(_) | Error::Timeout(_) => true,
             Error::Service(e) => matches!(e.status, 500 | 502 | 503 | 504),
             Error::Auth(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+
+    /// For a write (a status update), whether it may have been applied although it failed:
+    /// the request was sent and its answer lost (an attempt timed out, the connection broke
+    /// after sending) or the service answered 500, 502 or 504. Read the alert again rather
+    /// than assume either way. False when nothing was sent or the service refused it.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Timeout(e) => e.ids.is_some(),
+            Error::Transport(e) => !e.connect,
+            Error::Service(e) => matches!(e.status, 500 | 502 | 504),
             _ => false,
         }
     }
@@ -441,50 +461,172 @@ pub struct TimeoutError {
     pub(crate) attempts: u32,
 }
 
-/// The answer's body is not what the API documents.
-#[derive(Debug, thiserror::Error)]
-#[error("could not decode the {api} answer at byte {offset}: {message}; near `{excerpt}` [{ids}]")]
+/// The answer's body is not what the API documents: a whole page that could not be read, or
+/// one item of a page that cannot be an alert (then [`DecodeError::item_index`] is set and
+/// the listing went on past it).
+///
+/// `Display` and `Debug` say where (byte offset, JSON path) and what was expected, never the
+/// body's bytes: they may hold names, addresses and IPs. [`DecodeError::excerpt`] gives the
+/// bytes around the failure to the caller who asks for them.
+#[derive(Clone, thiserror::Error)]
 pub struct DecodeError {
     pub(crate) api: Api,
     pub(crate) message: String,
     pub(crate) offset: usize,
+    pub(crate) path: Option<String>,
+    pub(crate) item: Option<usize>,
     pub(crate) excerpt: String,
     pub(crate) ids: RequestIds,
 }
 
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.item {
+            Some(i) => write!(
+                f,
+                "item {i} of the {} answer (byte {}) is not an alert: {}; skipped",
+                self.api, self.offset, self.message
+            )?,
+            None => write!(
+                f,
+                "could not decode the {} answer at byte {}",
+                self.api, self.offset
+            )?,
+        }
+        if let Some(p) = &self.path {
+            write!(f, ", at {p}")?;
+        }
+        if self.item.is_none() {
+            write!(f, ": {}", self.message)?;
+        }
+        write!(f, " [{}]", self.ids)
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("api", &self.api)
+            .field("message", &self.message)
+            .field("offset", &self.offset)
+            .field("path", &self.path)
+            .field("item", &self.item)
+            .field("ids", &self.ids)
+            .finish_non_exhaustive()
+    }
+}
+
 impl DecodeError {
-    pub(crate) fn from_json(api: Api, body: &[u8], e: &serde_json::Error, ids: RequestIds) -> Self {
+    pub(crate) fn from_json(
+        api: Api,
+        body: &[u8],
+        e: &serde_json::Error,
+        ids: RequestIds,
+        path: Option<String>,
+    ) -> Self {
         let offset = byte_offset(body, e.line(), e.column());
-        let start = offset.saturating_sub(40);
-        let end = (offset + 40).min(body.len());
-        let excerpt = String::from_utf8_lossy(&body[start..end])
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
         let message = e.to_string();
         // serde_json appends " at line L column C"; the offset says it better.
         let message = match message.rfind(" at line ") {
-            Some(i) => message[..i].to_owned(),
-            None => message,
+            Some(i) => &message[..i],
+            None => &message,
         };
         Self {
             api,
-            message,
+            message: redact(message),
             offset,
-            excerpt,
+            path,
+            item: None,
+            excerpt: excerpt(body, offset),
             ids,
         }
     }
 
-    /// The byte offset in the body where decoding failed.
+    /// One item of a page that cannot be an alert: `why` names no value of it.
+    pub(crate) fn item(
+        api: Api,
+        body: &[u8],
+        offset: usize,
+        index: usize,
+        path: String,
+        why: String,
+        ids: RequestIds,
+    ) -> Self {
+        Self {
+            api,
+            message: why,
+            offset,
+            path: Some(path),
+            item: Some(index),
+            excerpt: excerpt(body, offset + 40),
+            ids,
+        }
+    }
+
+    /// The byte offset in the body where decoding failed (where the item starts, for an
+    /// item).
     pub fn offset(&self) -> usize {
         self.offset
     }
 
-    /// Up to 80 bytes of the body around the failure.
+    /// Where in the document, as a JSON path (`$.value[3]`, `$['@odata.count']`), when
+    /// known.
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
+    /// What was expected, in words that hold none of the body's values.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// For an item that cannot be an alert, its index in the page as served (0-based): the
+    /// listing went on past it.
+    pub fn item_index(&self) -> Option<usize> {
+        self.item
+    }
+
+    /// Which API answered.
+    pub fn api(&self) -> Api {
+        self.api
+    }
+
+    /// Up to 80 bytes of the body around the failure. They may hold personal data (names,
+    /// UPNs, IP addresses): this is the only place the crate shows them.
     pub fn excerpt(&self) -> &str {
         &self.excerpt
     }
+}
+
+fn excerpt(body: &[u8], offset: usize) -> String {
+    let start = offset.saturating_sub(40).min(body.len());
+    let end = (offset + 40).min(body.len());
+    String::from_utf8_lossy(&body[start..end])
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// serde's message without the value it quotes: `invalid type: string "jane@contoso.com",
+/// expected a boolean` becomes `invalid type: string, expected a boolean`.
+fn redact(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let (unexpected, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+            let kind = unexpected
+                .split(['"', '`'])
+                .next()
+                .unwrap_or_default()
+                .trim();
+            let mut out = format!("{prefix}{kind}");
+            if !expected.is_empty() {
+                out.push_str(", expected ");
+                out.push_str(expected);
+            }
+            return out;
+        }
+    }
+    message.to_owned()
 }
 
 fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
@@ -534,10 +676,34 @@ mod tests {
             b"{\"a\": tru}",
             &e,
             RequestIds::new(Uuid::nil()),
+            None,
         );
         assert_eq!(&b"{\"a\": tru}"[d.offset()..d.offset() + 1], b"}");
-        assert!(d.to_string().contains("near `{\"a\": tru}`"));
+        assert!(d.excerpt().contains("{\"a\": tru}"));
+        assert!(!d.to_string().contains("tru}"), "{d}");
         assert_eq!(byte_offset(body, 2, 3), 14);
+    }
+
+    #[test]
+    fn messages_lose_the_values_they_quote() {
+        for (raw, shown) in [
+            (
+                r#"invalid type: string "jane@contoso.com", expected a boolean"#,
+                "invalid type: string, expected a boolean",
+            ),
+            (
+                "invalid type: integer `42`, expected a string",
+                "invalid type: integer, expected a string",
+            ),
+            (
+                r#"invalid value: string "x", expected a boolean or a string holding one"#,
+                "invalid value: string, expected a boolean or a string holding one",
+            ),
+            ("missing field `value`", "missing field `value`"),
+            ("trailing characters", "trailing characters"),
+        ] {
+            assert_eq!(redact(raw), shown);
+        }
     }
 
     #[test]

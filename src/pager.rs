@@ -15,7 +15,7 @@ use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use crate::error::{Error, InvalidResponse, RequestIds, Result};
+use crate::error::{DecodeError, Error, InvalidResponse, RequestIds, Result};
 use crate::http::Response;
 use crate::model::{Alert, AlertId};
 
@@ -29,8 +29,14 @@ pub struct Continuation(pub(crate) Cursor);
 pub(crate) enum Cursor {
     /// Graph: the absolute URL to request (`@odata.nextLink`, or the first page's).
     Url(String),
-    /// Partner Center: a 1-based page number and page size.
-    PageNumber { number: u32, size: u32 },
+    /// Partner Center: a 1-based page number and page size, in a pass over the list (a
+    /// listing reads the list again until a pass finds nothing new; see `fraud_events`).
+    PageNumber {
+        number: u32,
+        size: u32,
+        #[serde(default)]
+        pass: u32,
+    },
     /// Partner Center without paging: the one array.
     Whole,
 }
@@ -45,8 +51,11 @@ pub struct Page {
     /// The first alert as served, before any client-side filter: how a repeated page is
     /// recognised.
     pub(crate) first_served: Option<AlertId>,
-    /// The server sent more than the page size asked for (it may ignore paging).
-    pub(crate) overfull: bool,
+    /// Whether a next page that repeats this one means the server ignores paging and the
+    /// listing is complete (this page was over-full, or short of the size asked for).
+    pub(crate) repeat_ends: bool,
+    /// The items that cannot be alerts, each with how many of `items` come before it.
+    pub(crate) rejected: Vec<(usize, DecodeError)>,
 }
 
 impl Page {
@@ -63,6 +72,13 @@ impl Page {
     #[cfg(feature = "fraud-events")]
     pub(crate) fn into_items_with_ids(self) -> (Vec<Alert>, RequestIds) {
         (self.items, self.ids)
+    }
+
+    /// The items of this page that cannot be alerts (not an object, no usable id), in the
+    /// order served: each says why and where ([`DecodeError::item_index`]). A [`Pager`]
+    /// yields them as errors in their place and goes on.
+    pub fn rejected(&self) -> impl Iterator<Item = &DecodeError> {
+        self.rejected.iter().map(|(_, e)| e)
     }
 
     /// The total the service reported (`@odata.count`, when the query asked for it).
@@ -239,8 +255,8 @@ struct Cursorial {
     seen: Seen,
     /// The first alert served on the last page, to catch a server that repeats a page.
     last_first: Option<AlertId>,
-    /// Whether the last page was over-full.
-    last_overfull: bool,
+    /// Whether a repeat of the last page ends the listing.
+    last_repeat_ends: bool,
     /// Empty pages served in a row: a server linking to fresh empty pages forever is stopped.
     empty_run: u32,
     pending_error: Option<Error>,
@@ -263,7 +279,7 @@ impl Cursorial {
             current: None,
             ahead: None,
             last_first: None,
-            last_overfull: false,
+            last_repeat_ends: false,
             empty_run: 0,
             pending_error: None,
             spare: Vec::new(),
@@ -372,11 +388,13 @@ impl Cursorial {
             self.ahead = None;
             self.pending_error = Some(paging_loop(&page));
         }
-        // A page that starts where the last one did is a repeat: none of it is yielded.
+        // A page that starts where the last one did is a repeat: none of it is yielded. (A
+        // first page starts a new pass over the list; it repeats nothing.)
         let first = page.first_served.clone();
-        if first.is_some() && first == self.last_first {
+        let restart = matches!(at.0, Cursor::PageNumber { number: 1, .. });
+        if first.is_some() && first == self.last_first && !restart {
             self.next = None;
-            if self.last_overfull {
+            if self.last_repeat_ends {
                 // The server sent everything at once and ignores paging: that was all.
                 self.done = true;
                 self.ahead = None;
@@ -385,7 +403,7 @@ impl Cursorial {
             }
             return self.fail(paging_loop(&page));
         }
-        self.last_overfull = page.overfull;
+        self.last_repeat_ends = page.repeat_ends;
         if first.is_none() && page.next.is_some() {
             self.empty_run += 1;
             if self.empty_run >= MAX_EMPTY_PAGES {
@@ -453,6 +471,10 @@ fn paging_loop(page: &Page) -> Error {
 pub struct Pager {
     cursor: Cursorial,
     items: VecDeque<Alert>,
+    /// The page's items that cannot be alerts, each with how many of its alerts come first.
+    rejected: VecDeque<(usize, DecodeError)>,
+    /// How many alerts of the page being read were yielded.
+    taken: usize,
     /// Where the page being read started, and its request's ids.
     current: Option<(Continuation, RequestIds)>,
 }
@@ -472,6 +494,8 @@ impl Pager {
         Pager {
             cursor: Cursorial::new(fetcher, start, prefetch),
             items: VecDeque::new(),
+            rejected: VecDeque::new(),
+            taken: 0,
             current: None,
         }
     }
@@ -525,14 +549,20 @@ impl Pager {
     /// and the request ids. If alerts of a page were already read from this pager, the rest
     /// of that page comes first, as a page of its own.
     pub fn pages(self) -> PageStream {
+        let taken = self.taken;
         let leftover = match self.current {
-            Some((_, ids)) if !self.items.is_empty() => Some(Page {
+            Some((_, ids)) if !self.items.is_empty() || !self.rejected.is_empty() => Some(Page {
                 items: self.items.into(),
                 count: None,
                 ids,
                 next: self.cursor.position().cloned(),
                 first_served: None,
-                overfull: false,
+                repeat_ends: false,
+                rejected: self
+                    .rejected
+                    .into_iter()
+                    .map(|(at, e)| (at.saturating_sub(taken), e))
+                    .collect(),
             }),
             _ => None,
         };
@@ -547,7 +577,7 @@ impl Pager {
     /// listing is complete.
     pub fn continuation(&self) -> Option<&Continuation> {
         match &self.current {
-            Some((at, _)) if !self.items.is_empty() => Some(at),
+            Some((at, _)) if !self.items.is_empty() || !self.rejected.is_empty() => Some(at),
             _ => self.cursor.position(),
         }
     }
@@ -558,7 +588,13 @@ impl Stream for Pager {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
+            if self.rejected.front().is_some_and(|(at, _)| *at <= self.taken)
+                && let Some((_, e)) = self.rejected.pop_front()
+            {
+                return Poll::Ready(Some(Err(Error::Decode(Box::new(e)))));
+            }
             if let Some(a) = self.items.pop_front() {
+                self.taken += 1;
                 return Poll::Ready(Some(Ok(a)));
             }
             if self.cursor.spare.capacity() == 0 {
@@ -570,6 +606,8 @@ impl Stream for Pager {
                 Some(Ok((at, page))) => {
                     self.current = Some((at, page.ids));
                     self.items = page.items.into();
+                    self.rejected = page.rejected.into();
+                    self.taken = 0;
                 }
             }
         }
@@ -582,7 +620,7 @@ impl Stream for Pager {
 
 impl FusedStream for Pager {
     fn is_terminated(&self) -> bool {
-        self.cursor.done && self.items.is_empty()
+        self.cursor.done && self.items.is_empty() && self.rejected.is_empty()
     }
 }
 
@@ -663,7 +701,7 @@ mod tests {
         fn decode(&self, at: &Continuation, r: Response, mut items: Vec<Alert>) -> Result<Page> {
             self.0.lock().unwrap().push(items.capacity());
             r.json_seed(Api::Graph, EachElement::new(|a: Alert| items.push(a)))?;
-            let Cursor::PageNumber { number, size } = at.0 else {
+            let Cursor::PageNumber { number, size, .. } = at.0 else {
                 unreachable!()
             };
             Ok(Page {
@@ -674,14 +712,20 @@ mod tests {
                 next: (number < 3).then_some(Continuation(Cursor::PageNumber {
                     number: number + 1,
                     size,
+                    pass: 0,
                 })),
-                overfull: false,
+                repeat_ends: false,
+                rejected: Vec::new(),
             })
         }
     }
 
     fn start() -> Continuation {
-        Continuation(Cursor::PageNumber { number: 1, size: 3 })
+        Continuation(Cursor::PageNumber {
+            number: 1,
+            size: 3,
+            pass: 0,
+        })
     }
 
     #[tokio::test]

@@ -129,6 +129,14 @@ impl From<&Alert> for UpdateTarget {
 }
 
 /// What happened to each alert of an update: nothing is lost, nothing half-applied silently.
+///
+/// Every alert asked for is in exactly one list (an alert named twice, twice):
+///
+/// | List | Means | What to do |
+/// |---|---|---|
+/// | `succeeded` | the service said it changed | nothing |
+/// | `failed` | the service refused it, or it was never sent | read the error; the alert is as it was |
+/// | `unconfirmed` | sent, but the answer was lost (a timeout, a reset, a 5xx) or did not include it | read the alert again before acting on it |
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct UpdateReport {
@@ -137,12 +145,15 @@ pub struct UpdateReport {
     /// The alerts not updated, each with its error (shared by the alerts of one failed
     /// request).
     pub failed: Vec<(AlertId, Arc<Error>)>,
+    /// The alerts whose update may or may not have been applied, each with what left it
+    /// unknown.
+    pub unconfirmed: Vec<(AlertId, Arc<Error>)>,
 }
 
 impl UpdateReport {
-    /// Whether every alert was updated.
+    /// Whether every alert was updated, as far as the service said.
     pub fn is_complete(&self) -> bool {
-        self.failed.is_empty()
+        self.failed.is_empty() && self.unconfirmed.is_empty()
     }
 
     /// The ids updated.
@@ -153,6 +164,23 @@ impl UpdateReport {
     /// The ids not updated.
     pub fn failed_ids(&self) -> impl Iterator<Item = &AlertId> {
         self.failed.iter().map(|(id, _)| id)
+    }
+
+    /// The ids whose outcome is unknown: read them again.
+    pub fn unconfirmed_ids(&self) -> impl Iterator<Item = &AlertId> {
+        self.unconfirmed.iter().map(|(id, _)| id)
+    }
+
+    /// Records `ids` as failed, or as unconfirmed when `error` leaves the outcome unknown.
+    pub(crate) fn add_failure(&mut self, ids: impl IntoIterator<Item = AlertId>, error: Error) {
+        let unknown = error.is_outcome_unknown();
+        let error = Arc::new(error);
+        let list = if unknown {
+            &mut self.unconfirmed
+        } else {
+            &mut self.failed
+        };
+        list.extend(ids.into_iter().map(|id| (id, error.clone())));
     }
 }
 

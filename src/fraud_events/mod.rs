@@ -18,16 +18,19 @@
 //! | resume a listing | | [`FraudEventsClient::resume`] with the same query |
 //! | get by id | no endpoint | lists the event's subscription (taken from the `<subscriptionId>_<id>` event id) and picks the event: one listing of that subscription per call |
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::sync::Arc;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use url::Url;
 
 use crate::auth::{Scope, TokenCache, TokenProvider};
 use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError};
+use crate::model::lenient::{self, Rejected};
 use crate::http::{
     AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, encode_pairs, join,
     validate_base_url,
@@ -35,7 +38,9 @@ use crate::http::{
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Field, Filter, apply_select};
 use crate::source::{AlertSource, SourceKind, UpdateReport, UpdateTarget};
-use crate::{Alert, AlertId, AlertStatus, AlertType, FraudEvent, StatusUpdate, SubscriptionId};
+use crate::{
+    Alert, AlertId, AlertStatus, AlertType, FraudEvent, ResolvedReason, StatusUpdate, SubscriptionId,
+};
 
 /// Partner Center's global endpoint, the default base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.partnercenter.microsoft.com";
@@ -46,6 +51,9 @@ pub const DEFAULT_PAGE_SIZE: u32 = 500;
 /// The most pages one listing reads before failing: a guard against a server that never
 /// ends.
 pub const DEFAULT_MAX_PAGES: u32 = 10_000;
+
+/// The most passes one listing makes over the list (see [`FraudEventsClientBuilder::max_passes`]).
+pub const DEFAULT_MAX_PASSES: u32 = 4;
 
 /// A client for the Partner Center FraudEvents API.
 ///
@@ -74,6 +82,7 @@ struct Inner {
     new_model: bool,
     page_size: Option<u32>,
     max_pages: u32,
+    max_passes: u32,
     prefetch: bool,
 }
 
@@ -96,6 +105,7 @@ pub struct FraudEventsClientBuilder {
     new_model: bool,
     page_size: Option<u32>,
     max_pages: u32,
+    max_passes: u32,
     prefetch: bool,
 }
 
@@ -151,6 +161,21 @@ impl FraudEventsClientBuilder {
     /// The most pages one listing reads (default [`DEFAULT_MAX_PAGES`]).
     pub fn max_pages(mut self, pages: u32) -> Self {
         self.max_pages = pages.max(1);
+        self
+    }
+
+    /// The most passes one paged listing makes over the list (default
+    /// [`DEFAULT_MAX_PASSES`], at least 1).
+    ///
+    /// Partner Center pages by offset, without a link or a total, so events changing status
+    /// while a filtered listing runs shift the pages under it. A listing that spans more than
+    /// one page therefore reads the list again from page 1, yielding only events it has not
+    /// yielded yet, until a pass finds none: at least twice the requests of a single pass.
+    /// With 1, a listing makes one pass and can miss events that stayed as asked while others
+    /// changed. When the list keeps changing through every pass, the listing ends with an
+    /// error after yielding what it found.
+    pub fn max_passes(mut self, passes: u32) -> Self {
+        self.max_passes = passes.max(1);
         self
     }
 
@@ -222,6 +247,7 @@ impl FraudEventsClientBuilder {
                 new_model: self.new_model,
                 page_size: if self.new_model { self.page_size } else { None },
                 max_pages: self.max_pages,
+                max_passes: self.max_passes,
                 prefetch: self.prefetch,
             }),
         })
@@ -239,6 +265,23 @@ struct Plan {
 struct Pages {
     inner: Arc<Inner>,
     plan: Plan,
+    listing: Mutex<Listing>,
+}
+
+/// What a listing has seen, across its pages and passes.
+#[derive(Default)]
+struct Listing {
+    /// Every event id served, as a 64-bit hash: an event shows once however often the
+    /// shifting list serves it.
+    seen: HashSet<u64>,
+    hasher: std::hash::RandomState,
+    /// Pages of the current pass that held events.
+    pages_with_events: u32,
+    /// Events of the current pass no earlier page had served.
+    new_in_pass: u64,
+    /// Whether the service served a full page at the current size (so it does not cap pages
+    /// below it).
+    size_proven: bool,
 }
 
 impl PageFetcher for Pages {
@@ -259,7 +302,7 @@ impl PageFetcher for Pages {
                     )
                 });
             }
-            Cursor::PageNumber { number, size } => {
+            Cursor::PageNumber { number, size, pass } => {
                 if number > inner.max_pages {
                     return Box::pin(async move {
                         Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
@@ -273,7 +316,7 @@ impl PageFetcher for Pages {
                 }
                 params.push(("PageSize", size.to_string()));
                 params.push(("PageNumber", number.to_string()));
-                Some((number, size))
+                Some((number, size, pass))
             }
             Cursor::Whole => None,
         };
@@ -284,13 +327,14 @@ impl PageFetcher for Pages {
             // A guess at the next page, so its fetch overlaps this page's decoding: every
             // event has one `"eventId"` key (activity logs are JSON inside strings, so their
             // quotes are escaped). The decoded page decides.
-            if let (Some(tx), Some((number, size))) = (early_next, paging)
+            if let (Some(tx), Some((number, size, pass))) = (early_next, paging)
                 && memchr::memmem::find_iter(response.bytes(), b"\"eventId\"").count() as u64
                     >= u64::from(size)
             {
                 let _ = tx.send(Continuation(Cursor::PageNumber {
                     number: number + 1,
                     size,
+                    pass,
                 }));
             }
             response.check_utf8();
@@ -298,34 +342,42 @@ impl PageFetcher for Pages {
         })
     }
 
-    fn decode(&self, at: &Continuation, response: Response, mut items: Vec<Alert>) -> Result<Page> {
-        let (mut served, mut first_served) = (0u64, None);
-        let filter = self.plan.filter.as_ref();
-        response.json_seed(
+    fn decode(&self, at: &Continuation, response: Response, items: Vec<Alert>) -> Result<Page> {
+        let mut listing = self.listing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut page = Served::new(items, &self.plan, &listing);
+        // Strictly in one pass; only if that fails, again event by event, so an odd value
+        // costs its field, and an item that is no event costs only itself.
+        let strict = response.json_seed(
             Api::PartnerCenter,
-            EachElement::new(|event: FraudEvent| {
-                served += 1;
-                if first_served.is_none() {
-                    first_served = Some(event.event_id.clone());
-                }
-                let mut alert = Alert::from(event);
-                if filter.is_none_or(|f| f.matches(&alert) == Some(true)) {
-                    apply_select(&mut alert, &self.plan.select);
-                    items.push(alert);
-                }
-            }),
-        )?;
-        // A short page is the last (Partner Center sends no total or link). An over-full
-        // one is not: the server may page by its own size; if it ignores paging, the next
-        // page repeats this one and the listing ends there.
-        let (next, overfull) = match at.0 {
-            Cursor::PageNumber { number, size } if served >= u64::from(size) => (
-                Some(Continuation(Cursor::PageNumber {
-                    number: number + 1,
-                    size,
-                })),
-                served > u64::from(size),
-            ),
+            EachElement::new(|e: FraudEvent| page.take(Ok(e))),
+        );
+        if strict.is_err() {
+            page.reset();
+            response.json_seed_at(
+                Api::PartnerCenter,
+                EachElement::new(|raw: &RawValue| {
+                    page.take(lenient::item::<FraudEvent>(raw.get()).map_err(|why| (raw, why)))
+                }),
+                || Some("$".to_owned()),
+            )?;
+        }
+        let Served {
+            items,
+            served,
+            first_served,
+            fresh,
+            rejected,
+            ..
+        } = page;
+        listing.seen.extend(fresh.iter().copied());
+        let rejected = rejected
+            .into_iter()
+            .map(|r| response.item_error(Api::PartnerCenter, r))
+            .collect();
+        let (next, repeat_ends) = match at.0 {
+            Cursor::PageNumber { number, size, pass } => {
+                listing.next_page(number, size, pass, served, fresh.len() as u64, self.inner.max_passes)?
+            }
             _ => (None, false),
         };
         Ok(Page {
@@ -334,21 +386,178 @@ impl PageFetcher for Pages {
             ids: response.ids,
             next,
             first_served,
-            overfull,
+            repeat_ends,
+            rejected,
         })
     }
 }
 
-/// Partner Center's spelling of a known alert type (Pascal-cased). Unknown types are not
-/// sent: how Partner Center spells them is unknown, so they are matched on each event.
-fn event_type(t: &AlertType) -> Option<String> {
-    let t = t.canonical();
-    if !t.is_known() {
-        return None;
+impl Listing {
+    /// Where the listing goes after page `number` of `pass` served `served` events,
+    /// `fresh` of them new; and whether a repeat of this page would end it.
+    ///
+    /// Partner Center pages by offset, with no link, no total and no documented order, so a
+    /// listing filtered by status shifts when events change status while it runs (page 2
+    /// then holds what was page 3), and a service may serve fewer events per page than
+    /// asked. So: a short first page is read as the service's own page size, and paging
+    /// goes on at that size; only an empty page or a short page at a size the service has
+    /// served in full ends a pass; and a listing that spans more than one page reads the
+    /// list again from page 1, yielding only events it has not yielded, until a pass finds
+    /// none (at most `max_passes` passes).
+    fn next_page(
+        &mut self,
+        number: u32,
+        size: u32,
+        pass: u32,
+        served: u64,
+        fresh: u64,
+        max_passes: u32,
+    ) -> Result<(Option<Continuation>, bool)> {
+        let page = |number, size, pass| Some(Continuation(Cursor::PageNumber { number, size, pass }));
+        if served > 0 {
+            self.pages_with_events += 1;
+            self.new_in_pass += fresh;
+        }
+        if served > u64::from(size) {
+            // Over-full: the service pages by its own size, or ignores paging (then the next
+            // page repeats this one, and that ends the listing).
+            return Ok((page(number + 1, size, pass), true));
+        }
+        if served == u64::from(size) {
+            self.size_proven = true;
+            return Ok((page(number + 1, size, pass), false));
+        }
+        if served > 0 && !self.size_proven && number == 1 {
+            // Short, at a size never served in full: the service may cap its pages. Go on at
+            // the size it served (an empty next page says this was all).
+            let served = served as u32;
+            self.size_proven = true;
+            return Ok((page(2, served, pass), true));
+        }
+        // The end of a pass.
+        let shifted_past = self.pages_with_events > 1 && (pass == 0 || self.new_in_pass > 0);
+        self.pages_with_events = 0;
+        self.new_in_pass = 0;
+        if !shifted_past {
+            return Ok((None, false));
+        }
+        if pass + 1 >= max_passes {
+            if max_passes <= 1 {
+                return Ok((None, false));
+            }
+            return Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
+                format!(
+                    "the events kept changing while they were listed: after {max_passes} passes over the list, the last still found events the ones before had missed; list again"
+                ),
+                None,
+            ))));
+        }
+        Ok((page(1, size, pass + 1), false))
     }
-    let mut chars = t.as_str().chars();
-    let first = chars.next()?;
-    Some(first.to_ascii_uppercase().to_string() + chars.as_str())
+}
+
+/// The events of one page as they are decoded.
+struct Served<'p> {
+    items: Vec<Alert>,
+    plan: &'p Plan,
+    listing: &'p Listing,
+    served: u64,
+    first_served: Option<AlertId>,
+    /// Hashes of the ids first served by this page, added to the listing's once it decodes.
+    fresh: HashSet<u64>,
+    rejected: Vec<Rejected>,
+}
+
+impl<'p> Served<'p> {
+    fn new(items: Vec<Alert>, plan: &'p Plan, listing: &'p Listing) -> Self {
+        Served {
+            items,
+            plan,
+            listing,
+            served: 0,
+            first_served: None,
+            fresh: HashSet::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// Forgets what a failed strict pass took.
+    fn reset(&mut self) {
+        self.items.clear();
+        self.served = 0;
+        self.first_served = None;
+        self.fresh.clear();
+        self.rejected.clear();
+    }
+
+    fn take(&mut self, event: std::result::Result<FraudEvent, (&RawValue, String)>) {
+        let index = self.served as usize;
+        self.served += 1;
+        let event = match event {
+            Ok(e) => e,
+            Err((raw, why)) => {
+                self.rejected.push(Rejected {
+                    index,
+                    position: self.items.len(),
+                    at: raw.get().as_ptr() as usize,
+                    path: format!("$[{index}]"),
+                    why,
+                });
+                return;
+            }
+        };
+        if self.first_served.is_none() {
+            self.first_served = Some(event.event_id.clone());
+        }
+        let id = self.listing.hasher.hash_one(event.event_id.as_str());
+        if self.listing.seen.contains(&id) || !self.fresh.insert(id) {
+            return;
+        }
+        let mut alert = Alert::from(event);
+        if self
+            .plan
+            .filter
+            .as_ref()
+            .is_none_or(|f| f.matches(&alert) == Some(true))
+        {
+            apply_select(&mut alert, &self.plan.select);
+            self.items.push(alert);
+        }
+    }
+}
+
+/// The six alert types Partner Center documents for `EventType`, in its spelling.
+const DOCUMENTED_EVENT_TYPES: [(AlertType, &str); 6] = [
+    (
+        AlertType::SERVICE_HEALTH_SECURITY_ADVISORY,
+        "ServiceHealthSecurityAdvisory",
+    ),
+    (AlertType::USAGE_ANOMALY_DETECTION, "UsageAnomalyDetection"),
+    (
+        AlertType::MULTI_REGION_VIRTUAL_MACHINE_SCALE_SET_DEPLOYMENT_ANOMALY,
+        "MultiRegionVirtualMachineScaleSetDeploymentAnomaly",
+    ),
+    (
+        AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS,
+        "NetworkConnectionsToCryptoMiningPools",
+    ),
+    (
+        AlertType::VIRTUAL_MACHINE_DEPLOYMENT_ANOMALY,
+        "VirtualMachineDeploymentAnomaly",
+    ),
+    (
+        AlertType::MULTI_REGION_MACHINE_LEARNING_USAGE_ANOMALY,
+        "MultiRegionMachineLearningUsageAnomaly",
+    ),
+];
+
+/// Partner Center's spelling of an alert type it documents for `EventType`. Any other type
+/// is not sent (Partner Center documents no other value): it is matched on each event.
+fn event_type(t: &AlertType) -> Option<&'static str> {
+    DOCUMENTED_EVENT_TYPES
+        .iter()
+        .find(|(known, _)| known == t)
+        .map(|(_, pc)| *pc)
 }
 
 /// The alert fields a legacy-model event carries (after conversion to [`Alert`]).
@@ -395,6 +604,7 @@ impl FraudEventsClient {
             new_model: true,
             page_size: Some(DEFAULT_PAGE_SIZE),
             max_pages: DEFAULT_MAX_PAGES,
+            max_passes: DEFAULT_MAX_PASSES,
             prefetch: true,
         }
     }
@@ -441,7 +651,7 @@ impl FraudEventsClient {
                     .and_then(|l| l.as_string())
                     .and_then(|t| event_type(&AlertType::new(t)))
             {
-                params.push(("EventType", t));
+                params.push(("EventType", t.to_owned()));
             }
         }
         Ok(Plan {
@@ -458,6 +668,7 @@ impl FraudEventsClient {
             Some(size) => Cursor::PageNumber {
                 number: 1,
                 size: query.page_size().unwrap_or(size).max(1),
+                pass: 0,
             },
             None => Cursor::Whole,
         };
@@ -476,6 +687,7 @@ impl FraudEventsClient {
             Arc::new(Pages {
                 inner: self.inner.clone(),
                 plan,
+                listing: Mutex::new(Listing::default()),
             }),
             at,
             self.inner.prefetch,
@@ -553,7 +765,7 @@ impl FraudEventsClient {
         event_ids: &[AlertId],
         update: &StatusUpdate,
     ) -> Result<Vec<FraudEvent>> {
-        update.validate()?;
+        check_update(update)?;
         let body = StatusBody {
             event_ids: event_ids.iter().map(AlertId::as_str).collect(),
             event_status: update.status().as_partner_center_str(),
@@ -584,9 +796,26 @@ impl FraudEventsClient {
         if response.bytes().iter().all(u8::is_ascii_whitespace) {
             return Ok(Vec::new());
         }
-        response.json(Api::PartnerCenter)
+        if let Ok(events) = response.json(Api::PartnerCenter) {
+            return Ok(events);
+        }
+        // Event by event: one odd value must not make every update look failed. An item
+        // that is no event is left out (its update then shows as unconfirmed).
+        let mut events = Vec::new();
+        response.json_seed(
+            Api::PartnerCenter,
+            EachElement::new(|raw: &RawValue| {
+                if let Ok(e) = lenient::item::<FraudEvent>(raw.get()) {
+                    events.push(e);
+                }
+            }),
+        )?;
+        Ok(events)
     }
 }
+
+/// The reasons Partner Center documents for resolving a fraud event.
+const ACCEPTED_REASONS: [ResolvedReason; 2] = [ResolvedReason::Fraud, ResolvedReason::Ignore];
 
 #[async_trait::async_trait]
 impl AlertSource for FraudEventsClient {
@@ -603,13 +832,18 @@ impl AlertSource for FraudEventsClient {
     }
 
     /// One POST per subscription. An alert whose subscription is neither given nor named in
-    /// its id fails alone; an alert the service does not return as updated fails alone.
+    /// its id fails alone. An alert the answer does not return (Partner Center answers with
+    /// the events it updated) is unconfirmed, as are all of a POST whose answer was lost (a
+    /// timeout, a reset, a 500).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`], with nothing sent, for a reason other than Fraud or Ignore.
     async fn update_status(
         &self,
         targets: &[UpdateTarget],
         update: &StatusUpdate,
     ) -> Result<UpdateReport> {
-        update.validate()?;
+        check_update(update)?;
         let mut report = UpdateReport::default();
         let mut groups: BTreeMap<SubscriptionId, Vec<AlertId>> = BTreeMap::new();
         for t in targets {
@@ -632,36 +866,49 @@ impl AlertSource for FraudEventsClient {
         }
         for (sub, ids) in groups {
             // A target named twice is sent once and reported twice.
-            let mut seen = std::collections::HashSet::new();
-            let unique: Vec<AlertId> = ids.iter().filter(|id| seen.insert(*id)).cloned().collect();
+            let mut seen = HashSet::new();
+            let unique: Vec<AlertId> = ids
+                .iter()
+                .filter(|id| seen.insert(id.as_str().to_ascii_lowercase()))
+                .cloned()
+                .collect();
             match self.post_status(&sub, &unique, update).await {
                 Ok(events) => {
-                    let returned: BTreeMap<AlertId, FraudEvent> = events
+                    // Event ids are GUIDs: matched whatever their case.
+                    let returned: HashMap<String, FraudEvent> = events
                         .into_iter()
-                        .map(|e| (e.event_id.clone(), e))
+                        .map(|e| (e.event_id.as_str().to_ascii_lowercase(), e))
                         .collect();
                     for id in ids {
-                        match returned.get(&id).cloned() {
-                            Some(e) => report.succeeded.push((id, Some(Alert::from(e)))),
-                            None => report.failed.push((
+                        match returned.get(&id.as_str().to_ascii_lowercase()) {
+                            Some(e) => report.succeeded.push((id, Some(Alert::from(e.clone())))),
+                            None => report.unconfirmed.push((
                                 id.clone(),
                                 Arc::new(Error::InvalidResponse(Box::new(InvalidResponse::new(
-                                    format!("Partner Center did not return event {id} as updated"),
+                                    format!(
+                                        "Partner Center answered the update without event {id}; read it to see whether it changed"
+                                    ),
                                     None,
                                 )))),
                             )),
                         }
                     }
                 }
-                Err(e) => {
-                    let e = Arc::new(e);
-                    report
-                        .failed
-                        .extend(ids.into_iter().map(|id| (id, e.clone())));
-                }
+                Err(e) => report.add_failure(ids, e),
             }
         }
         Ok(report)
+    }
+}
+
+/// Refuses, before anything is sent, an update Partner Center does not accept.
+fn check_update(update: &StatusUpdate) -> Result<()> {
+    update.validate()?;
+    match update.reason() {
+        Some(reason) if !ACCEPTED_REASONS.contains(reason) => Err(Error::Unsupported(format!(
+            "Partner Center accepts Fraud or Ignore as the reason to resolve a fraud event, not {reason}; resolve as {reason} through Graph (GraphClient)"
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -1,20 +1,23 @@
 //! The Microsoft Graph partner security alerts client (`/security/partner/securityAlerts`,
 //! beta).
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use url::Url;
 
 use crate::auth::{Scope, TokenCache, TokenProvider};
-use crate::error::{Api, Error, InvalidInput, Result};
+use crate::error::{Api, DecodeError, Error, InvalidInput, Result};
 use crate::http::{
     AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, join,
     validate_base_url,
 };
+use crate::model::lenient::{self, Rejected};
 use crate::model::wire::CowStr;
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Filter};
@@ -199,7 +202,24 @@ impl GraphClientBuilder {
 
 /// A Graph page (`value`, `@odata.nextLink`, `@odata.count`), its alerts decoded straight
 /// into a buffer; it yields the link and the count.
-struct GraphPage<'a>(&'a mut Vec<Alert>);
+///
+/// Strict by default (the fast path). With `rejected` set, each alert is read on its own:
+/// strictly, else property by property, else recorded as an item that cannot be an alert.
+struct GraphPage<'a> {
+    items: &'a mut Vec<Alert>,
+    rejected: Option<&'a mut Vec<Rejected>>,
+    /// The property being read, for the error's JSON path.
+    at: &'a Cell<&'static str>,
+}
+
+/// A page property as a JSON path.
+fn json_path(key: &str) -> String {
+    match key {
+        "" => "$".to_owned(),
+        "value" => "$.value".to_owned(),
+        other => format!("$['{other}']"),
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for GraphPage<'_> {
     type Value = (Option<String>, Option<u64>);
@@ -220,32 +240,100 @@ impl<'de> Visitor<'de> for GraphPage<'_> {
         // Each key once, as a derived struct would insist: a second link or count is not
         // something to pick from silently.
         let (mut value, mut next_link, mut count) = (false, None, None);
+        let GraphPage {
+            items,
+            mut rejected,
+            at,
+        } = self;
         while let Some(key) = map.next_key::<CowStr<'de>>()? {
             match key.0.as_ref() {
                 "value" if value => return Err(de::Error::duplicate_field("value")),
                 "value" => {
-                    let items = &mut *self.0;
-                    map.next_value_seed(EachElement::new(|a: Alert| items.push(a)))?;
+                    at.set("value");
+                    match rejected.as_deref_mut() {
+                        None => {
+                            map.next_value_seed(EachElement::new(|a: Alert| items.push(a)))?
+                        }
+                        Some(rejected) => {
+                            let mut index = 0;
+                            map.next_value_seed(EachElement::new(|raw: &'de RawValue| {
+                                match lenient::item::<Alert>(raw.get()) {
+                                    Ok(a) => items.push(a),
+                                    Err(why) => rejected.push(Rejected {
+                                        index,
+                                        position: items.len(),
+                                        at: raw.get().as_ptr() as usize,
+                                        path: format!("$.value[{index}]"),
+                                        why,
+                                    }),
+                                }
+                                index += 1;
+                            }))?
+                        }
+                    }
                     value = true;
                 }
                 "@odata.nextLink" if next_link.is_some() => {
                     return Err(de::Error::duplicate_field("@odata.nextLink"));
                 }
-                "@odata.nextLink" => next_link = Some(map.next_value::<Option<String>>()?),
+                "@odata.nextLink" => {
+                    at.set("@odata.nextLink");
+                    next_link = Some(map.next_value::<Option<String>>()?);
+                }
                 "@odata.count" if count.is_some() => {
                     return Err(de::Error::duplicate_field("@odata.count"));
                 }
-                "@odata.count" => count = Some(map.next_value::<Option<u64>>()?),
+                "@odata.count" => {
+                    at.set("@odata.count");
+                    count = Some(map.next_value::<Option<u64>>()?);
+                }
                 _ => {
                     map.next_value::<de::IgnoredAny>()?;
                 }
             }
+            at.set("");
         }
         if !value {
             return Err(de::Error::missing_field("value"));
         }
         Ok((next_link.flatten(), count.flatten()))
     }
+}
+
+/// Decodes a Graph page into `items`: strictly in one pass, and only if that fails, again
+/// alert by alert (see [`lenient`](crate::model::lenient)).
+fn decode_page(
+    response: &Response,
+    items: &mut Vec<Alert>,
+) -> Result<(Option<String>, Option<u64>, Vec<(usize, DecodeError)>)> {
+    let at = Cell::new("");
+    let strict = response.json_seed(
+        Api::Graph,
+        GraphPage {
+            items,
+            rejected: None,
+            at: &at,
+        },
+    );
+    if let Ok((link, count)) = strict {
+        return Ok((link, count, Vec::new()));
+    }
+    items.clear();
+    let mut rejected = Vec::new();
+    let (link, count) = response.json_seed_at(
+        Api::Graph,
+        GraphPage {
+            items,
+            rejected: Some(&mut rejected),
+            at: &at,
+        },
+        || Some(json_path(at.get())),
+    )?;
+    let rejected = rejected
+        .into_iter()
+        .map(|r| response.item_error(Api::Graph, r))
+        .collect();
+    Ok((link, count, rejected))
 }
 
 /// Finds `"@odata.nextLink": "..."` in a page without decoding it, so the next fetch can
@@ -295,10 +383,11 @@ impl PageFetcher for Pages {
     }
 
     fn decode(&self, _: &Continuation, response: Response, mut items: Vec<Alert>) -> Result<Page> {
-        let (next_link, count) = response.json_seed(Api::Graph, GraphPage(&mut items))?;
+        let (next_link, count, rejected) = decode_page(&response, &mut items)?;
         Ok(Page {
             first_served: items.first().map(|a| a.id.clone()),
-            overfull: false,
+            repeat_ends: false,
+            rejected,
             items,
             count,
             next: next_link.map(|l| Continuation(Cursor::Url(l))),
@@ -353,7 +442,7 @@ impl GraphClient {
     pub async fn get(&self, id: &AlertId) -> Result<Alert> {
         let url = join(&self.inner.collection, &[id.as_str()]);
         let response = self.inner.transport.send(Request::get(url, "get")).await?;
-        response.json(Api::Graph)
+        response.one(Api::Graph)
     }
 
     /// Sets an alert's status (and reason, when resolving). Only `status` and
@@ -387,7 +476,7 @@ impl GraphClient {
         if response.status == 204 || response.bytes().iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        response.json(Api::Graph).map(Some)
+        response.one(Api::Graph).map(Some)
     }
 }
 
@@ -432,7 +521,7 @@ impl AlertSource for GraphClient {
         for (id, r) in results {
             match r {
                 Ok(a) => report.succeeded.push((id, a)),
-                Err(e) => report.failed.push((id, Arc::new(e))),
+                Err(e) => report.add_failure([id], e),
             }
         }
         Ok(report)
@@ -444,7 +533,7 @@ mod tests {
     use super::*;
 
     fn decode(body: &str, items: &mut Vec<Alert>) -> Result<(Option<String>, Option<u64>)> {
-        Response::with_body(body).json_seed(Api::Graph, GraphPage(items))
+        decode_page(&Response::with_body(body), items).map(|(link, count, _)| (link, count))
     }
 
     #[test]

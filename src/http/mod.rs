@@ -23,6 +23,7 @@ pub use retry::RetryPolicy;
 pub(crate) use retry::{Decision, Outcome, decide, parse_retry_after};
 
 use crate::auth::TokenCache;
+use crate::model::lenient::{self, Lenient, Rejected};
 use crate::error::{
     Api, DecodeError, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError,
     TimeoutError, TransportError,
@@ -271,6 +272,17 @@ impl Response {
         api: Api,
         seed: S,
     ) -> Result<S::Value> {
+        self.json_seed_at(api, seed, || None)
+    }
+
+    /// As [`Response::json_seed`]; on failure `path` tells where in the document it was (a
+    /// JSON path), for the error.
+    pub(crate) fn json_seed_at<'a, S: DeserializeSeed<'a>>(
+        &'a self,
+        api: Api,
+        seed: S,
+        path: impl FnOnce() -> Option<String>,
+    ) -> Result<S::Value> {
         // One UTF-8 check of the whole body is far cheaper than serde_json's check of each
         // string; invalid UTF-8 goes through from_slice for its positioned error.
         let text = match &self.text {
@@ -295,8 +307,38 @@ impl Response {
                 self.bytes(),
                 &e,
                 self.ids.clone(),
+                path(),
             )))
         })
+    }
+
+    /// The error for one item of this page that cannot be an alert.
+    pub(crate) fn item_error(&self, api: Api, item: Rejected) -> (usize, DecodeError) {
+        let body = self.bytes();
+        let offset = item.at.saturating_sub(body.as_ptr() as usize).min(body.len());
+        let e = DecodeError::item(
+            api,
+            body,
+            offset,
+            item.index,
+            item.path,
+            item.why,
+            self.ids.clone(),
+        );
+        (item.position, e)
+    }
+
+    /// Decodes the body as one item (an alert, an event): strictly, and property by property
+    /// when that fails, so an odd value costs its field only.
+    pub(crate) fn one<T: Lenient>(&self, api: Api) -> Result<T> {
+        let strict = match self.json::<T>(api) {
+            Ok(item) => return Ok(item),
+            Err(e) => e,
+        };
+        match std::str::from_utf8(self.bytes()).map(lenient::decode::<T>) {
+            Ok(Ok(item)) => Ok(item),
+            _ => Err(strict),
+        }
     }
 }
 

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use super::details::AdditionalDetails;
 use super::enums::{AlertStatus, AlertType, ConfidenceLevel, ResolvedReason, Severity};
 use super::ids::{AlertId, SubscriptionId, TenantId};
+use super::lenient::Lenient;
+use super::unparsed::Unparsed;
 use super::wire;
 
 /// A partner security alert (Graph `partnerSecurityAlert`): suspicious activity on a
@@ -13,6 +15,11 @@ use super::wire;
 /// may send `null` for any of them. Unknown properties are ignored. `Serialize` writes the
 /// service's JSON back (camelCase names; absent properties left out), so alerts can be
 /// stored, exported and re-read without loss.
+///
+/// The clients decode each alert strictly first and, only when that fails, property by
+/// property: a value a field cannot hold leaves that field `None` and is kept in
+/// [`Alert::unparsed`], so an odd value never costs the alert (see the table in
+/// [`Pager`](crate::Pager)). `serde_json::from_str::<Alert>` alone is strict.
 ///
 /// ```
 /// use partner_alerts::{Alert, AlertStatus, Severity};
@@ -131,6 +138,12 @@ pub struct Alert {
     /// Type-specific details (IP addresses, mining pool, connection count, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_details: Option<AdditionalDetails>,
+    /// The values the service sent that their fields could not hold (a date that is not a
+    /// date, a number where a list belongs): each such field is `None` above and its value
+    /// is kept here. Empty for well-formed alerts. Written back by `Serialize` under the
+    /// names they came with.
+    #[serde(flatten, skip_deserializing)]
+    pub unparsed: Unparsed,
 }
 
 impl Alert {
@@ -168,6 +181,7 @@ impl Alert {
             affected_resources: None,
             activity_logs: None,
             additional_details: None,
+            unparsed: Unparsed::new(),
         }
     }
 
@@ -177,6 +191,14 @@ impl Alert {
         self.status
             .as_ref()
             .is_some_and(|s| *s != AlertStatus::Resolved)
+    }
+}
+
+impl Lenient for Alert {
+    const ID: &'static str = "id";
+
+    fn keep(&mut self, unparsed: Unparsed) {
+        self.unparsed = unparsed;
     }
 }
 

@@ -9,6 +9,8 @@ use super::alert::{ActivityLog, AffectedResource, Alert};
 use super::details::AdditionalDetails;
 use super::enums::{AlertStatus, AlertType, ConfidenceLevel, ResolvedReason, Severity};
 use super::ids::{AlertId, SubscriptionId, TenantId};
+use super::lenient::Lenient;
+use super::unparsed::Unparsed;
 use super::wire;
 
 /// A fraud event from the legacy Partner Center FraudEvents API (`/v1/fraudEvents`).
@@ -145,6 +147,11 @@ pub struct FraudEvent {
     /// The event's status history (new model only; sent as a JSON-encoded string).
     #[serde(default, deserialize_with = "opt_activity_logs")]
     pub activity_logs: Option<Vec<ActivityLog>>,
+    /// The values the service sent that their fields could not hold, each kept under its
+    /// name as sent (`hitCount`, `IsTest`); the fields are `None` above. Written back by
+    /// `Serialize`.
+    #[serde(skip)]
+    pub unparsed: Unparsed,
 }
 
 impl FraudEvent {
@@ -188,6 +195,7 @@ impl FraudEvent {
             additional_details: None,
             is_test: None,
             activity_logs: None,
+            unparsed: Unparsed::new(),
         }
     }
 
@@ -201,6 +209,14 @@ impl FraudEvent {
             || self.activity_logs.is_some()
             || self.additional_details.is_some()
             || self.affected_resources.is_some()
+    }
+}
+
+impl Lenient for FraudEvent {
+    const ID: &'static str = "eventId";
+
+    fn keep(&mut self, unparsed: Unparsed) {
+        self.unparsed = unparsed;
     }
 }
 
@@ -227,11 +243,8 @@ fn opt_activity_logs<'de, D: Deserializer<'de>>(
             if v.trim().is_empty() {
                 return Ok(None);
             }
-            serde_json::from_str(v).map_err(|e| {
-                E::custom(format_args!(
-                    "activityLogs string is not a JSON array of logs: {e}"
-                ))
-            })
+            serde_json::from_str(v)
+                .map_err(|_| E::custom("the activityLogs string is not a JSON array of logs"))
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut logs = Vec::with_capacity(seq.size_hint().unwrap_or(2));
@@ -347,6 +360,9 @@ impl Serialize for FraudEvent {
                 serde_json::to_string(&PcLogs(logs)).map_err(serde::ser::Error::custom)?;
             m.serialize_entry("activityLogs", &encoded)?;
         }
+        for u in self.unparsed.iter() {
+            m.serialize_entry(u.field(), u.value())?;
+        }
         m.end()
     }
 }
@@ -409,6 +425,16 @@ impl Serialize for PcLogs<'_> {
     }
 }
 
+/// Partner Center's names of the properties the conversion maps one to one, with Graph's.
+const GRAPH_NAMES: &[(&str, &str)] = &[
+    ("eventId", "id"),
+    ("eventType", "alertType"),
+    ("eventStatus", "status"),
+    ("eventTime", "detectedDateTime"),
+    ("resolvedOn", "resolvedOnDateTime"),
+    ("IsTest", "isTest"),
+];
+
 /// Converts a Partner Center fraud event into the Graph model, so that one code path serves
 /// both APIs.
 ///
@@ -431,6 +457,7 @@ impl Serialize for PcLogs<'_> {
 /// | `activity_logs` (`dateTime` with offset) | `activity_logs` (`updatedDateTime`) | decoded, to UTC |
 /// | `additional_details` | `additional_details` | keys as read (lookups ignore case) |
 /// | partner and customer names, `subscription_name`, `subscription_type`, `entity_*`, `hit_count`, `service_name`, `resource_name`, `resource_group_name`, `country`, reseller name | — | no Graph equivalent; dropped |
+/// | `unparsed` | `unparsed` | kept; a value of a mapped field under Graph's name (`eventTime` as `detectedDateTime`), the others under Partner Center's |
 impl From<FraudEvent> for Alert {
     fn from(e: FraudEvent) -> Alert {
         let mut a = Alert::new(e.event_id);
@@ -454,6 +481,9 @@ impl From<FraudEvent> for Alert {
         a.affected_resources = e.affected_resources;
         a.activity_logs = e.activity_logs;
         a.additional_details = e.additional_details;
+        let mut unparsed = e.unparsed;
+        unparsed.rename(GRAPH_NAMES);
+        a.unparsed = unparsed;
         a
     }
 }

@@ -7,6 +7,8 @@ mod details;
 mod enums;
 mod fraud_event;
 mod ids;
+pub(crate) mod lenient;
+mod unparsed;
 pub(crate) mod wire;
 
 pub use alert::{ActivityLog, AffectedResource, Alert};
@@ -16,3 +18,4 @@ pub use enums::{
 };
 pub use fraud_event::FraudEvent;
 pub use ids::{AlertId, MAX_ID_LEN, SubscriptionId, TenantId};
+pub use unparsed::{Unparsed, UnparsedValue};

@@ -50,7 +50,7 @@ pub(crate) fn parse_timestamp(s: &str) -> Result<Option<DateTime<Utc>>, String> 
     match parsed {
         Some(t) if t.year() >= 9999 => Ok(None),
         Some(t) => Ok(Some(t)),
-        None => Err(format!("invalid timestamp {s:?}")),
+        None => Err("not a timestamp of a shape the services send".to_owned()),
     }
 }
 
