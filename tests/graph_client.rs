@@ -729,7 +729,7 @@ async fn a_page_over_the_size_limit_is_an_error() {
 }
 
 #[tokio::test]
-async fn a_malformed_page_is_a_decode_error_with_offset_and_excerpt() {
+async fn a_malformed_page_is_a_decode_error_with_offset_path_and_excerpt() {
     let server = MockServer::start_async().await;
     let page = server
         .mock_async(|when, then| {
@@ -738,7 +738,7 @@ async fn a_malformed_page_is_a_decode_error_with_offset_and_excerpt() {
                 .header("authorization", format!("Bearer {TOKEN}"));
             then.status(200)
                 .header("request-id", "rid-bad")
-                .body(r#"{"value": [{"id": "a", "isTest": "perhaps"}]}"#);
+                .body(r#"{"value": [{"id": "a"}], "@odata.count": "perhaps"}"#);
         })
         .await;
     let err = client(&server)
@@ -750,15 +750,16 @@ async fn a_malformed_page_is_a_decode_error_with_offset_and_excerpt() {
         panic!("{err:?}")
     };
     assert!(d.excerpt().contains("perhaps"), "{}", d.excerpt());
-    assert!(d.offset() > 20 && d.offset() <= 45, "{}", d.offset());
+    assert!(d.offset() > 25 && d.offset() <= 50, "{}", d.offset());
+    assert_eq!(d.path(), Some("$['@odata.count']"));
     assert_eq!(err.request_id().as_deref(), Some("rid-bad"));
-    // The message says where and shows what is there...
+    // The message says where and what was expected, never what is there...
     let shown = err.to_string();
     assert!(
         shown.contains(&format!("at byte {}", d.offset())),
         "{shown}"
     );
-    assert!(shown.contains("perhaps"), "{shown}");
+    assert!(!format!("{err} {err:?}").contains("perhaps"), "{shown}");
     assert!(shown.contains("rid-bad"), "{shown}");
     // ...but never the bearer token the request carried.
     assert_eq!(page.calls_async().await, 1, "the request carried the token");

@@ -919,13 +919,15 @@ mod tests {
     #[test]
     fn event_types_in_partner_center_spelling() {
         assert_eq!(
-            event_type(&AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS).unwrap(),
-            "NetworkConnectionsToCryptoMiningPools"
+            event_type(&AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS),
+            Some("NetworkConnectionsToCryptoMiningPools")
         );
         assert_eq!(
-            event_type(&AlertType::new("cryptomining")).unwrap(),
-            "CryptoMining"
+            event_type(&AlertType::new("virtualmachinedeploymentanomaly")),
+            Some("VirtualMachineDeploymentAnomaly")
         );
+        // Known to this release, but not documented for EventType: matched on each event.
+        assert_eq!(event_type(&AlertType::CRYPTO_MINING), None);
         assert_eq!(event_type(&AlertType::new("brandNew")), None);
     }
 
