@@ -46,8 +46,8 @@ pub use graph::{GraphClient, GraphClientBuilder};
 pub use model::{
     ActivityLog, AdditionalDetails, AffectedResource, Alert, AlertCategory, AlertId, AlertStatus,
     AlertType, ConfidenceLevel, FraudEvent, ResolvedReason, Severity, SubscriptionId, TenantId,
-    UnknownValue,
+    UnknownValue, Unparsed, UnparsedValue,
 };
 pub use pager::{Continuation, Page, PageStream, Pager};
 pub use query::{AlertQuery, Field, Filter};
-pub use source::{AlertSource, SourceKind, StatusUpdate, UpdateReport, UpdateTarget};
+pub use source::{AlertSource, Capabilities, SourceKind, StatusUpdate, UpdateReport, UpdateTarget};

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::error::{Error, InvalidInput, Result};
 use crate::pager::Pager;
-use crate::query::AlertQuery;
+use crate::query::{AlertQuery, Field};
 use crate::{Alert, AlertId, AlertStatus, ResolvedReason, SubscriptionId};
 
 /// A status change for an alert.
@@ -184,6 +184,51 @@ impl UpdateReport {
     }
 }
 
+/// What a source can do itself, so code written against [`AlertSource`] can ask instead of
+/// failing.
+///
+/// ```
+/// use partner_alerts::{AlertSource, Field, ResolvedReason};
+///
+/// fn plan(source: &dyn AlertSource) {
+///     let caps = source.capabilities();
+///     if !caps.accepts_reason(&ResolvedReason::Legitimate) {
+///         eprintln!("{:?} cannot resolve as Legitimate", source.kind());
+///     }
+///     if !caps.server_filter_fields.contains(&Field::Severity) {
+///         eprintln!("severity is filtered after transfer");
+///     }
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// Whether the service evaluates a whole filter expression (`$filter`). When false, it
+    /// evaluates only `eq` on [`Capabilities::server_filter_fields`] joined by `and`, and the
+    /// client evaluates the rest on each alert after transfer (same results, more bytes).
+    pub server_filter_expressions: bool,
+    /// The fields the service filters on itself.
+    pub server_filter_fields: Vec<Field>,
+    /// Whether a raw filter text ([`Filter::raw`](crate::Filter::raw)) can be served.
+    pub raw_filter: bool,
+    /// The reasons an alert can be resolved with.
+    pub resolved_reasons: Vec<ResolvedReason>,
+    /// Whether the service reads one alert by id (otherwise the client lists to find it).
+    pub get_by_id: bool,
+    /// Whether the service returns only the selected properties (otherwise the client drops
+    /// the others).
+    pub select: bool,
+    /// Whether the service counts the matching alerts (`$count`).
+    pub count: bool,
+}
+
+impl Capabilities {
+    /// Whether an alert can be resolved with `reason` through this source.
+    pub fn accepts_reason(&self, reason: &ResolvedReason) -> bool {
+        self.resolved_reasons.contains(reason)
+    }
+}
+
 /// A source of alerts: the Graph client and the FraudEvents client both implement it, so code
 /// written against `&dyn AlertSource` runs on either (and migrating is a one-line change).
 ///
@@ -201,6 +246,9 @@ impl UpdateReport {
 pub trait AlertSource: Send + Sync + std::fmt::Debug {
     /// Which API this is.
     fn kind(&self) -> SourceKind;
+
+    /// What the source can do itself.
+    fn capabilities(&self) -> Capabilities;
 
     /// Lists the alerts matching `query`, lazily. A query the source cannot serve is an
     /// [`Error::Unsupported`] on the first poll, before anything is sent.

@@ -235,3 +235,281 @@ async fn odd_values_on_a_fraud_events_page_cost_no_event() {
     );
     assert_eq!(listed[1].unparsed.get("hitCount"), Some(&json!("n/a")));
 }
+
+// Throttling and time limits.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use httpmock::Method::{PATCH, POST};
+use partner_alerts::auth::{AccessToken, Scope, TokenProvider};
+use partner_alerts::error::AuthError;
+use partner_alerts::http::{AsyncSleep, RetryPolicy};
+use partner_alerts::{
+    AlertId, AlertSource, AlertType, Filter, ResolvedReason, StatusUpdate,
+    UpdateTarget,
+};
+
+/// Records the waits asked for and returns at once.
+#[derive(Debug, Default)]
+struct NoSleep(Mutex<Vec<Duration>>);
+
+impl AsyncSleep for NoSleep {
+    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
+        self.0.lock().unwrap().push(d);
+        Box::pin(async {})
+    }
+}
+
+fn graph_with(server: &MockServer, sleep: Arc<NoSleep>, retry: RetryPolicy) -> GraphClient {
+    GraphClient::builder()
+        .base_url(server.url("/beta"))
+        .credential(StaticToken::new("t"))
+        .sleep(sleep)
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn retry_after_zero_still_waits_the_backoff() {
+    let server = MockServer::start_async().await;
+    let throttled = server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH);
+            then.status(429).header("retry-after", "0");
+        })
+        .await;
+    let sleep = Arc::new(NoSleep::default());
+    let policy = RetryPolicy::standard()
+        .max_attempts(3)
+        .backoff(Duration::from_millis(400), Duration::from_secs(5));
+    let err = graph_with(&server, sleep.clone(), policy)
+        .list(&AlertQuery::new())
+        .try_collect()
+        .await
+        .unwrap_err();
+    assert!(err.is_throttled(), "{err:?}");
+    assert_eq!(throttled.calls_async().await, 3);
+    let waits = sleep.0.lock().unwrap().clone();
+    assert_eq!(waits.len(), 2);
+    // Half of the backoff is jitter: at least 200 ms, then 400 ms.
+    assert!(waits[0] >= Duration::from_millis(200), "{waits:?}");
+    assert!(waits[1] >= Duration::from_millis(400), "{waits:?}");
+}
+
+#[tokio::test]
+async fn reads_retry_500_and_502_writes_do_not() {
+    let server = MockServer::start_async().await;
+    for status in [500, 502] {
+        let failing = server
+            .mock_async(|when, then| {
+                when.method(GET).path(PATH);
+                then.status(status);
+            })
+            .await;
+        let sleep = Arc::new(NoSleep::default());
+        let client = graph_with(&server, sleep, RetryPolicy::standard().max_attempts(2));
+        let err = client.list(&AlertQuery::new()).try_collect().await.unwrap_err();
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(failing.calls_async().await, 2, "{status}: retried once");
+        failing.delete_async().await;
+    }
+    let patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH).path_includes("securityAlerts/");
+            then.status(500);
+        })
+        .await;
+    let client = graph_with(
+        &server,
+        Arc::new(NoSleep::default()),
+        RetryPolicy::standard(),
+    );
+    let id = AlertId::new("a1").unwrap();
+    let err = client
+        .update_status(&id, &StatusUpdate::investigating())
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert_eq!(patch.calls_async().await, 1, "a write is never repeated on 500");
+}
+
+/// A provider that never answers.
+#[derive(Debug)]
+struct Hangs;
+
+#[async_trait::async_trait]
+impl TokenProvider for Hangs {
+    async fn token(&self, _: &Scope) -> Result<AccessToken, AuthError> {
+        futures::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_hanging_token_provider_fails_the_call_within_its_budget() {
+    let server = MockServer::start_async().await;
+    let client = GraphClient::builder()
+        .base_url(server.url("/beta"))
+        .credential(Hangs)
+        .retry(RetryPolicy::standard().operation_budget(Duration::from_millis(200)))
+        .build()
+        .unwrap();
+    let err = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.get(&AlertId::new("a1").unwrap()),
+    )
+    .await
+    .expect("the client does not stall")
+    .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(!err.is_outcome_unknown(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn an_update_report_has_three_outcomes() {
+    let server = MockServer::start_async().await;
+    let path = |id: &str| format!("{PATH}/{id}");
+    server
+        .mock_async(|when, then| {
+            when.method(PATCH).path(path("applied"));
+            then.status(200)
+                .json_body(json!({"id": "applied", "status": "resolved"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(PATCH).path(path("refused"));
+            then.status(404)
+                .json_body(json!({"error": {"code": "itemNotFound", "message": "no"}}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(PATCH).path(path("lost"));
+            then.status(200).delay(Duration::from_secs(3)).json_body(json!({"id": "lost"}));
+        })
+        .await;
+    let client = GraphClient::builder()
+        .base_url(server.url("/beta"))
+        .credential(StaticToken::new("t"))
+        .sleep(Arc::new(NoSleep::default()))
+        .retry(RetryPolicy::standard().max_attempts(1))
+        .timeouts(partner_alerts::http::Timeouts::default().per_attempt(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let targets: Vec<UpdateTarget> = ["applied", "refused", "lost"]
+        .into_iter()
+        .map(|id| AlertId::new(id).unwrap().into())
+        .collect();
+    let report = AlertSource::update_status(
+        &client,
+        &targets,
+        &StatusUpdate::resolved(ResolvedReason::Legitimate),
+    )
+    .await
+    .unwrap();
+    let ids = |it: Vec<&AlertId>| it.into_iter().map(|i| i.to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(report.succeeded_ids().collect()), ["applied"]);
+    assert_eq!(ids(report.failed_ids().collect()), ["refused"]);
+    assert_eq!(ids(report.unconfirmed_ids().collect()), ["lost"]);
+    assert!(matches!(&*report.unconfirmed[0].1, Error::Timeout(_)));
+    assert!(!report.is_complete());
+}
+
+const SUB: &str = "2a7064fb-1e33-4007-974e-352cb3f2c805";
+
+fn pc_client(server: &MockServer) -> FraudEventsClient {
+    FraudEventsClient::builder()
+        .base_url(server.base_url())
+        .credential(StaticToken::new("t"))
+        .sleep(Arc::new(NoSleep::default()))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn partner_center_status_answers_are_matched_case_insensitively_and_an_empty_one_confirms_nothing()
+ {
+    let server = MockServer::start_async().await;
+    let (a, b) = (
+        format!("{SUB}_0000000a-766f-4209-9271-3ddf27755afa"),
+        format!("{SUB}_0000000b-766f-4209-9271-3ddf27755afa"),
+    );
+    let mut returned = fraud_event(1);
+    returned["eventId"] = json!(a.to_uppercase());
+    returned["eventStatus"] = json!("Resolved");
+    let post = server
+        .mock_async(|when, then| {
+            when.method(POST).path(format!("/v1/fraudEvents/subscription/{SUB}/status"));
+            then.status(200).json_body(json!([returned]));
+        })
+        .await;
+    let targets: Vec<UpdateTarget> = [&a, &b]
+        .into_iter()
+        .map(|id| AlertId::new(id).unwrap().into())
+        .collect();
+    let update = StatusUpdate::resolved(ResolvedReason::Fraud);
+    let client = pc_client(&server);
+    let report = AlertSource::update_status(&client, &targets, &update)
+        .await
+        .unwrap();
+    assert_eq!(report.succeeded.len(), 1, "{report:?}");
+    assert_eq!(report.succeeded[0].0.as_str(), a);
+    assert_eq!(report.unconfirmed.len(), 1);
+    assert_eq!(report.unconfirmed[0].0.as_str(), b);
+    assert!(report.failed.is_empty());
+
+    post.delete_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(format!("/v1/fraudEvents/subscription/{SUB}/status"));
+            then.status(200);
+        })
+        .await;
+    let report = AlertSource::update_status(&client, &targets, &update)
+        .await
+        .unwrap();
+    assert_eq!(report.unconfirmed.len(), 2, "{report:?}");
+    assert!(report.failed.is_empty() && report.succeeded.is_empty());
+}
+
+#[tokio::test]
+async fn partner_center_gets_only_what_it_documents() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let client = pc_client(&server);
+    let target: UpdateTarget = AlertId::new(format!("{SUB}_0000000a-766f-4209-9271-3ddf27755afa"))
+        .unwrap()
+        .into();
+    let err = AlertSource::update_status(
+        &client,
+        &[target],
+        &StatusUpdate::resolved(ResolvedReason::Legitimate),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert!(err.to_string().contains("Graph"), "{err}");
+    assert_eq!(any.calls_async().await, 0, "nothing sent");
+    assert!(!client.capabilities().accepts_reason(&ResolvedReason::Legitimate));
+    assert!(client.capabilities().accepts_reason(&ResolvedReason::Ignore));
+
+    any.delete_async().await;
+    // A type Partner Center does not document for EventType is matched on each event.
+    let listed = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/fraudEvents").query_param_missing("EventType");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let q = AlertQuery::new().filter(Filter::alert_type().eq(AlertType::CRYPTO_MINING));
+    client.list(&q).try_collect().await.unwrap();
+    assert_eq!(listed.calls_async().await, 1);
+}

@@ -60,11 +60,7 @@ impl TokenEndpoint {
                     .with_source(e.without_url())
             })?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| {
-            AuthError::new("token response could not be read")
-                .transient()
-                .with_source(e.without_url())
-        })?;
+        let bytes = read_capped(response).await?;
         if !status.is_success() {
             let err: TokenErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
             let mut e = AuthError::new(format!(
@@ -85,12 +81,41 @@ impl TokenEndpoint {
             }
             return Err(e);
         }
+        // serde's message could quote the token: say only where it went wrong.
         serde_json::from_slice(&bytes).map_err(|e| {
             AuthError::new(format!(
-                "the token response is not the documented JSON: {e}"
+                "the token response is not the documented JSON (at line {} column {})",
+                e.line(),
+                e.column()
             ))
         })
     }
+}
+
+/// Reads a token endpoint's answer, refusing one larger than an API body may be.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, AuthError> {
+    let limit = crate::http::DEFAULT_MAX_BODY_BYTES;
+    let unreadable = |e: reqwest::Error| {
+        AuthError::new("token response could not be read")
+            .transient()
+            .with_source(e.without_url())
+    };
+    let too_large = || {
+        AuthError::new(format!(
+            "the token response is larger than the {limit} byte limit"
+        ))
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreadable)? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 #[derive(Deserialize)]

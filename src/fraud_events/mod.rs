@@ -37,7 +37,7 @@ use crate::http::{
 };
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Field, Filter, apply_select};
-use crate::source::{AlertSource, SourceKind, UpdateReport, UpdateTarget};
+use crate::source::{AlertSource, Capabilities, SourceKind, UpdateReport, UpdateTarget};
 use crate::{
     Alert, AlertId, AlertStatus, AlertType, FraudEvent, ResolvedReason, StatusUpdate, SubscriptionId,
 };
@@ -821,6 +821,22 @@ const ACCEPTED_REASONS: [ResolvedReason; 2] = [ResolvedReason::Fraud, ResolvedRe
 impl AlertSource for FraudEventsClient {
     fn kind(&self) -> SourceKind {
         SourceKind::FraudEvents
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut fields = vec![Field::Status, Field::SubscriptionId];
+        if self.inner.new_model {
+            fields.push(Field::AlertType);
+        }
+        Capabilities {
+            server_filter_expressions: false,
+            server_filter_fields: fields,
+            raw_filter: false,
+            resolved_reasons: ACCEPTED_REASONS.to_vec(),
+            get_by_id: false,
+            select: false,
+            count: false,
+        }
     }
 
     fn list(&self, query: &AlertQuery) -> Pager {

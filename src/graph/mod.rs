@@ -20,9 +20,9 @@ use crate::http::{
 use crate::model::lenient::{self, Rejected};
 use crate::model::wire::CowStr;
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
-use crate::query::{AlertQuery, Filter};
-use crate::source::{AlertSource, SourceKind, UpdateReport, UpdateTarget};
-use crate::{Alert, AlertId, StatusUpdate};
+use crate::query::{AlertQuery, Field, Filter};
+use crate::source::{AlertSource, Capabilities, SourceKind, UpdateReport, UpdateTarget};
+use crate::{Alert, AlertId, ResolvedReason, StatusUpdate};
 
 /// How many PATCHes an update of many alerts keeps in flight.
 const UPDATE_CONCURRENCY: usize = 8;
@@ -484,6 +484,22 @@ impl GraphClient {
 impl AlertSource for GraphClient {
     fn kind(&self) -> SourceKind {
         SourceKind::Graph
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            server_filter_expressions: true,
+            server_filter_fields: Field::ALL.to_vec(),
+            raw_filter: true,
+            resolved_reasons: vec![
+                ResolvedReason::Legitimate,
+                ResolvedReason::Ignore,
+                ResolvedReason::Fraud,
+            ],
+            get_by_id: true,
+            select: true,
+            count: true,
+        }
     }
 
     fn list(&self, query: &AlertQuery) -> Pager {

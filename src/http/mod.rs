@@ -454,7 +454,21 @@ impl Transport {
         let mut reauthenticated = false;
         loop {
             attempt += 1;
-            let lease = match self.tokens.get().await {
+            // The provider's time counts against the operation's budget: one that hangs fails
+            // this call, it does not stall the client.
+            let budget_left = self.settings.retry.budget().saturating_sub(start.elapsed());
+            let token = match tokio::time::timeout(budget_left, self.tokens.get()).await {
+                Ok(token) => token,
+                Err(_) => {
+                    return Err(Error::Timeout(Box::new(TimeoutError {
+                        what: "the token provider, within the operation budget",
+                        elapsed: start.elapsed(),
+                        ids: None,
+                        attempts: attempt - 1,
+                    })));
+                }
+            };
+            let lease = match token {
                 Ok(lease) => lease,
                 // The identity platform said "try again" (or could not be reached): nothing
                 // reached the API, so any request may retry, within the same policy.

@@ -6,8 +6,8 @@ use chrono::{DateTime, Datelike, Utc};
 ///
 /// | Outcome | Reads (GET) | Status writes (PATCH, POST) |
 /// |---|---|---|
-/// | 429, 503 | wait `Retry-After` (else back off) | same |
-/// | 504 | back off | not retried (the write may have been applied) |
+/// | 429, 503 | wait `Retry-After`, never less than the backoff (else back off) | same |
+/// | 500, 502, 504 | back off | not retried (the write may have been applied) |
 /// | connection refused (nothing was sent) | back off | back off |
 /// | attempt timed out, connection reset | back off | back off, same request id |
 /// | any other status | not retried | not retried |
@@ -104,7 +104,7 @@ impl RetryPolicy {
                 .unwrap_or(u32::MAX),
         );
         let d = exp.min(self.max_backoff);
-        d.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+        scale(d, 0.5 + 0.5 * jitter.clamp(0.0, 1.0))
     }
 }
 
@@ -151,15 +151,17 @@ pub(crate) fn decide(
             if out_of_attempts {
                 return Decision::Throttled;
             }
+            let backoff = policy.backoff_for(attempt, jitter);
             let wait = match retry_after {
-                // Never sooner than asked; up to 10 % later so a bulk run does not stampede.
+                // Never sooner than asked; up to 10 % later so a bulk run does not stampede;
+                // never sooner than the backoff (a `Retry-After: 0` is no licence to hammer).
                 Some(w) => {
                     if w > policy.max_retry_after {
                         return Decision::Throttled;
                     }
-                    w.mul_f64(1.0 + 0.1 * jitter.clamp(0.0, 1.0))
+                    scale(w, 1.0 + 0.1 * jitter.clamp(0.0, 1.0)).max(backoff)
                 }
-                None => policy.backoff_for(attempt, jitter),
+                None => backoff,
             };
             if wait > left {
                 Decision::Throttled
@@ -167,7 +169,10 @@ pub(crate) fn decide(
                 Decision::Retry(wait)
             }
         }
-        Outcome::Status { status: 504, .. } if !is_write => {
+        Outcome::Status {
+            status: 500 | 502 | 504,
+            ..
+        } if !is_write => {
             retry_or_stop(policy, attempt, left, jitter)
         }
         Outcome::Connect | Outcome::Interrupted => retry_or_stop(policy, attempt, left, jitter),
@@ -185,6 +190,11 @@ fn retry_or_stop(policy: &RetryPolicy, attempt: u32, left: Duration, jitter: f64
     } else {
         Decision::Retry(wait)
     }
+}
+
+/// `d` times `factor`, saturating instead of panicking (a policy may hold `Duration::MAX`).
+fn scale(d: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(d.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 /// Parses `Retry-After`: decimal seconds (Graph sends `2.128`) or an HTTP date.
@@ -291,7 +301,7 @@ mod tests {
                 decide(&p, 1, Outcome::Interrupted, write, z, 0.0),
                 Decision::Retry(_)
             ));
-            for s in [400, 401, 403, 404, 409, 500, 501] {
+            for s in [400, 401, 403, 404, 409, 501] {
                 assert_eq!(
                     decide(&p, 1, status(s, None), write, z, 0.0),
                     Decision::Stop,
@@ -299,14 +309,58 @@ mod tests {
                 );
             }
         }
-        assert!(matches!(
-            decide(&p, 1, status(504, None), false, z, 0.0),
-            Decision::Retry(_)
-        ));
-        assert_eq!(
-            decide(&p, 1, status(504, None), true, z, 0.0),
-            Decision::Stop
-        );
+        // A server error: a read is retried, a write not (it may have been applied).
+        for s in [500, 502, 504] {
+            assert!(matches!(
+                decide(&p, 1, status(s, None), false, z, 0.0),
+                Decision::Retry(_)
+            ));
+            assert_eq!(decide(&p, 1, status(s, None), true, z, 0.0), Decision::Stop);
+        }
+    }
+
+    #[test]
+    fn a_retry_after_below_the_backoff_waits_the_backoff() {
+        let p = RetryPolicy::standard().backoff(S, 8 * S);
+        for asked in [Duration::ZERO, S / 10] {
+            for attempt in 1..=3 {
+                let floor = p.backoff_for(attempt, 0.0);
+                match decide(&p, attempt, status(429, Some(asked)), false, Duration::ZERO, 0.0) {
+                    Decision::Retry(w) => assert!(w >= floor && w >= S / 2, "{asked:?}: {w:?}"),
+                    d => panic!("{d:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_policy_value_panics() {
+        let max = Duration::MAX;
+        let policies = [
+            RetryPolicy::standard().backoff(max, max),
+            RetryPolicy::standard().backoff(Duration::ZERO, Duration::ZERO),
+            RetryPolicy::standard()
+                .max_retry_after(max)
+                .operation_budget(max)
+                .max_attempts(u32::MAX),
+            RetryPolicy::standard().operation_budget(Duration::ZERO),
+        ];
+        for p in &policies {
+            for attempt in [1, 2, 31, 32, 33, u32::MAX] {
+                for outcome in [
+                    status(429, Some(max)),
+                    status(503, Some(Duration::ZERO)),
+                    status(500, None),
+                    Outcome::Connect,
+                    Outcome::Interrupted,
+                ] {
+                    for jitter in [0.0, 1.0, f64::NAN] {
+                        let _ = decide(p, attempt, outcome, false, max, jitter);
+                        let _ = decide(p, attempt, outcome, true, Duration::ZERO, jitter);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
