@@ -79,9 +79,16 @@
 //!   `resolvedOnDateTime` and `resolvedBy` ([`EMULATOR_UPN`]), reopening clears all three; a
 //!   change of status appends an activity log entry.
 //! - Partner Center's status update accepts `Resolved`/`Resolve`, `Investigating` and
-//!   `Active`; `ResolvedReason` (`Fraud`, `Ignore`, `Legitimate`) is required when resolving
-//!   and ignored otherwise. Unknown event ids make the whole update fail with `404` and change
-//!   nothing. Informational alerts show as `Low` there, which has no informational severity.
+//!   `Active`; `ResolvedReason` is required when resolving and ignored otherwise. Where the
+//!   documentation is strict, so is the emulator: only `Fraud` and `Ignore` are accepted
+//!   (any case, as for `EventStatus`); `Legitimate`, Graph's reason, is a `400`. Unknown event
+//!   ids make the whole update fail with `404` and change nothing. Informational alerts show
+//!   as `Low` there, which has no informational severity.
+//! - `EventType` (new model) must be one of the six documented values, spelled exactly as
+//!   documented (`NetworkConnectionsToCryptoMiningPools`; case counts), or the listing is a
+//!   `400` in Partner Center's error shape; events of newer types are listed, but cannot be
+//!   filtered for. Without `X-NewEventsModel` the parameter is ignored, as the legacy model
+//!   does not have it. Query parameter names are matched in any case.
 //! - Partner Center event ids are `<subscriptionId>_<GUID>`; Graph ids are GUIDs.
 //! - A [`FaultKind::TruncateBody`] fault processes the request before cutting its response
 //!   (as a real network failure can); a [`FaultKind::DropConnection`] fault does not.

@@ -15,6 +15,18 @@ use crate::generate::{Partner, service_name};
 use crate::server::{Reply, Shared, decode, parse_query, pc_error};
 use crate::state::{Record, change_status};
 
+/// The `EventType` values the API documents (reference section 4.3). Compared exactly, case
+/// included: the documentation lists these spellings and the events carry them, and a
+/// client sending Graph's `networkConnectionsToCryptoMiningPools` should hear about it.
+const EVENT_TYPES: &[&str] = &[
+    "ServiceHealthSecurityAdvisory",
+    "UsageAnomalyDetection",
+    "MultiRegionVirtualMachineScaleSetDeploymentAnomaly",
+    "NetworkConnectionsToCryptoMiningPools",
+    "VirtualMachineDeploymentAnomaly",
+    "MultiRegionMachineLearningUsageAnomaly",
+];
+
 /// What a Partner Center request carries besides its method, path and body.
 #[derive(Clone, Debug)]
 pub(crate) struct Ctx {
@@ -228,7 +240,7 @@ fn parse_status(s: &str) -> Option<AlertStatus> {
 fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
     let mut status = None;
     let mut subscription: Option<String> = None;
-    let mut event_type: Option<AlertType> = None;
+    let mut event_type: Option<&str> = None;
     let (mut size, mut number) = (0i64, 0i64);
     for (key, value) in parse_query(query) {
         let value = value.trim().to_owned();
@@ -245,7 +257,15 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
                 }
             },
             "subscriptionid" => subscription = Some(value),
-            "eventtype" if ctx.new_model => event_type = Some(AlertType::new(value)),
+            "eventtype" if ctx.new_model => match EVENT_TYPES.iter().find(|t| **t == value) {
+                Some(t) => event_type = Some(t),
+                None => {
+                    return invalid(&format!(
+                        "Invalid EventType '{value}': expected one of {}.",
+                        EVENT_TYPES.join(", ")
+                    ));
+                }
+            },
             "pagesize" if ctx.new_model => match value.parse() {
                 Ok(n) => size = n,
                 Err(_) => return invalid(&format!("Invalid PageSize '{value}'.")),
@@ -263,9 +283,11 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
         let keep = |r: &&Record| {
             let a = &r.alert;
             status.as_ref().is_none_or(|s| a.status.as_ref() == Some(s))
-                && event_type
-                    .as_ref()
-                    .is_none_or(|t| a.alert_type.as_ref() == Some(t))
+                && event_type.is_none_or(|t| {
+                    a.alert_type
+                        .as_ref()
+                        .is_some_and(|a| pc_event_type(a).as_str() == t)
+                })
         };
         // A subscription's alerts come from its index rather than a scan of every alert.
         let matching: Box<dyn Iterator<Item = &Record>> = match &subscription {
@@ -330,7 +352,8 @@ fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply 
         return invalid("EventStatus is required: Resolved, Investigating or Active.");
     };
     // The reason only matters when resolving: with another status it is ignored, even when
-    // it is not a valid reason.
+    // it is not a valid reason. Only Fraud and Ignore are documented for this API
+    // (`Legitimate` is Graph's); their case is not checked, as for EventStatus.
     let reason = if status == AlertStatus::Resolved {
         match field(&body, "ResolvedReason")
             .and_then(Value::as_str)
@@ -338,20 +361,21 @@ fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply 
         {
             None | Some("") => None,
             Some(r) if r.eq_ignore_ascii_case("none") => None,
-            Some(r) => match ResolvedReason::parse(r) {
-                parsed if parsed.is_known() => Some(parsed),
-                _ => {
-                    return invalid(&format!(
-                        "Invalid ResolvedReason '{r}': expected Fraud, Ignore or Legitimate."
-                    ));
-                }
-            },
+            Some(r) if r.eq_ignore_ascii_case("fraud") => Some(ResolvedReason::Fraud),
+            Some(r) if r.eq_ignore_ascii_case("ignore") => Some(ResolvedReason::Ignore),
+            Some(r) => {
+                return invalid(&format!(
+                    "Invalid ResolvedReason '{r}': accepted reason codes are Fraud or Ignore."
+                ));
+            }
         }
     } else {
         None
     };
     if status == AlertStatus::Resolved && reason.is_none() {
-        return invalid("ResolvedReason is required when resolving: Fraud, Ignore or Legitimate.");
+        return invalid(
+            "ResolvedReason is required when resolving: accepted reason codes are Fraud or Ignore.",
+        );
     }
 
     let partner = shared.generator.partner();

@@ -361,13 +361,103 @@ async fn status_update_for_listed_ids() {
     );
     let got = post_with(
         &status_url(&emulator, &sub),
-        &json!({"EventIds": [ids[0]], "EventStatus": "Resolve", "ResolvedReason": "legitimate"}),
+        &json!({"EventIds": [ids[0]], "EventStatus": "Resolve", "ResolvedReason": "ignore"}),
         &[],
     )
     .await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     assert_eq!(got.body[0]["eventStatus"], "Resolved");
-    assert_eq!(got.body[0]["resolvedReason"], "Legitimate");
+    assert_eq!(got.body[0]["resolvedReason"], "Ignore");
+}
+
+#[tokio::test]
+async fn only_documented_reasons_and_event_types() {
+    let emulator = start(60).await;
+    let a = emulator
+        .alerts()
+        .into_iter()
+        .find(|a| a.status == Some(AlertStatus::Active))
+        .unwrap();
+    let sub = a.subscription_id.clone().unwrap().to_string();
+    let own = emulator.event_id(&a.id).unwrap().to_string();
+    let before = emulator.alerts();
+    // Legitimate is Graph's reason, not Partner Center's: refused, in any case.
+    for reason in ["Legitimate", "legitimate", "LEGITIMATE", "Fraudulent"] {
+        let got = post_with(
+            &status_url(&emulator, &sub),
+            &json!({"EventIds": [own], "EventStatus": "Resolved", "ResolvedReason": reason}),
+            &[NEW_MODEL],
+        )
+        .await;
+        pc_error(&got, StatusCode::BAD_REQUEST, 800002);
+        let d = got.body["description"].as_str().unwrap();
+        assert!(
+            d.contains("accepted reason codes are Fraud or Ignore"),
+            "{d}"
+        );
+    }
+    // Without event ids (the whole subscription) too.
+    pc_error(
+        &post_with(
+            &status_url(&emulator, &sub),
+            &json!({"EventStatus": "Resolved", "ResolvedReason": "Legitimate"}),
+            &[],
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        800002,
+    );
+    assert_eq!(emulator.alerts(), before, "refused updates change nothing");
+    for reason in ["Fraud", "IGNORE"] {
+        let got = post_with(
+            &status_url(&emulator, &sub),
+            &json!({"EventIds": [own], "EventStatus": "Resolved", "ResolvedReason": reason}),
+            &[],
+        )
+        .await;
+        assert_eq!(got.status, StatusCode::OK, "{reason}: {}", got.body);
+    }
+
+    // The six documented event types, exactly as documented.
+    for t in [
+        "ServiceHealthSecurityAdvisory",
+        "UsageAnomalyDetection",
+        "MultiRegionVirtualMachineScaleSetDeploymentAnomaly",
+        "NetworkConnectionsToCryptoMiningPools",
+        "VirtualMachineDeploymentAnomaly",
+        "MultiRegionMachineLearningUsageAnomaly",
+    ] {
+        let got = get_with(
+            &events_url(&emulator, &format!("?EventType={t}")),
+            &[NEW_MODEL],
+        )
+        .await;
+        assert_eq!(got.status, StatusCode::OK, "{t}: {}", got.body);
+        assert!(
+            got.body
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["eventType"] == t)
+        );
+    }
+    for bad in [
+        "networkConnectionsToCryptoMiningPools",
+        "NETWORKCONNECTIONSTOCRYPTOMININGPOOLS",
+        "CryptoMining",
+        "Teapot",
+    ] {
+        let got = get_with(
+            &events_url(&emulator, &format!("?EventType={bad}")),
+            &[NEW_MODEL],
+        )
+        .await;
+        pc_error(&got, StatusCode::BAD_REQUEST, 800002);
+        assert!(got.body["description"].as_str().unwrap().contains(bad));
+    }
+    // The legacy model has no EventType: ignored there.
+    let got = get(&events_url(&emulator, "?EventType=Teapot")).await;
+    assert_eq!(got.body.as_array().unwrap().len(), 60);
 }
 
 #[tokio::test]
