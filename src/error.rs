@@ -273,14 +273,17 @@ impl fmt::Display for Api {
 /// The ids that identify one request to Microsoft support.
 ///
 /// Graph: the client's `client-request-id` (generated per operation and reused across its
-/// retries), the service's `request-id` and `Date`. Partner Center: `MS-RequestId` (the
-/// client's, echoed) and `MS-CorrelationId`.
+/// retries), the service's `request-id`, `Date` and `x-ms-ags-diagnostic`. Partner Center:
+/// `MS-RequestId` (the client's, echoed), `MS-CorrelationId`, `MS-CV` and `MS-ServerId`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestIds {
     pub(crate) client_request_id: Uuid,
     pub(crate) request_id: Option<String>,
     pub(crate) correlation_id: Option<String>,
     pub(crate) date: Option<String>,
+    pub(crate) diagnostic: Option<String>,
+    pub(crate) correlation_vector: Option<String>,
+    pub(crate) server_id: Option<String>,
 }
 
 impl RequestIds {
@@ -290,6 +293,9 @@ impl RequestIds {
             request_id: None,
             correlation_id: None,
             date: None,
+            diagnostic: None,
+            correlation_vector: None,
+            server_id: None,
         }
     }
 
@@ -311,6 +317,21 @@ impl RequestIds {
     /// The service's date for the request, as it sent it.
     pub fn date(&self) -> Option<&str> {
         self.date.as_deref()
+    }
+
+    /// Graph's `x-ms-ags-diagnostic` header (which data centre and server answered), as sent.
+    pub fn diagnostic(&self) -> Option<&str> {
+        self.diagnostic.as_deref()
+    }
+
+    /// Partner Center's `MS-CV` correlation vector.
+    pub fn correlation_vector(&self) -> Option<&str> {
+        self.correlation_vector.as_deref()
+    }
+
+    /// Partner Center's `MS-ServerId`.
+    pub fn server_id(&self) -> Option<&str> {
+        self.server_id.as_deref()
     }
 }
 

@@ -495,6 +495,8 @@ async fn updates_of_two_subscriptions_make_two_posts_and_report_per_alert() {
             then.status(403)
                 .header("ms-requestid", "pc-req-1")
                 .header("ms-correlationid", "pc-corr-1")
+                .header("ms-cv", "cv.1.2")
+                .header("ms-serverid", "srv-7")
                 .json_body(json!({"code": 2032, "description": "Access denied", "data": [], "source": "PartnerFD"}));
         })
         .await;
@@ -536,6 +538,8 @@ async fn updates_of_two_subscriptions_make_two_posts_and_report_per_alert() {
     assert_eq!(se.code.as_deref(), Some("2032"));
     assert_eq!(se.ids.request_id(), Some("pc-req-1"));
     assert_eq!(se.ids.correlation_id(), Some("pc-corr-1"));
+    assert_eq!(se.ids.correlation_vector(), Some("cv.1.2"));
+    assert_eq!(se.ids.server_id(), Some("srv-7"));
 }
 
 #[tokio::test]

@@ -738,6 +738,7 @@ async fn a_malformed_page_is_a_decode_error_with_offset_path_and_excerpt() {
                 .header("authorization", format!("Bearer {TOKEN}"));
             then.status(200)
                 .header("request-id", "rid-bad")
+                .header("x-ms-ags-diagnostic", r#"{"ServerInfo":{"DataCenter":"West Europe"}}"#)
                 .body(r#"{"value": [{"id": "a"}], "@odata.count": "perhaps"}"#);
         })
         .await;
@@ -753,6 +754,11 @@ async fn a_malformed_page_is_a_decode_error_with_offset_path_and_excerpt() {
     assert!(d.offset() > 25 && d.offset() <= 50, "{}", d.offset());
     assert_eq!(d.path(), Some("$['@odata.count']"));
     assert_eq!(err.request_id().as_deref(), Some("rid-bad"));
+    assert!(
+        err.request_ids()
+            .and_then(|i| i.diagnostic())
+            .is_some_and(|d| d.contains("West Europe"))
+    );
     // The message says where and what was expected, never what is there...
     let shown = err.to_string();
     assert!(
@@ -1250,7 +1256,8 @@ async fn a_listing_resumes_at_the_page_that_failed() {
         let err = err.expect("the listing ended without the page that failed");
         assert_eq!(yielded, ["a", "b", "c"], "prefetch {prefetch}");
         assert_eq!(err.status(), Some(500));
-        assert_eq!(failing.calls_async().await, 1, "a 500 is not retried");
+        // A read is retried on 500 within the policy (four attempts), then fails.
+        assert_eq!(failing.calls_async().await, 4);
         let saved: Continuation =
             serde_json::from_str(&serde_json::to_string(pager.continuation().unwrap()).unwrap())
                 .unwrap();

@@ -715,6 +715,7 @@ impl Transport {
                 ids.date = inner
                     .and_then(|i| i.date.clone())
                     .or_else(|| header("date"));
+                ids.diagnostic = header("x-ms-ags-diagnostic");
             }
             Api::PartnerCenter => {
                 ids.request_id = header("ms-requestid");
@@ -722,6 +723,8 @@ impl Transport {
                     ids.correlation_id = Some(c);
                 }
                 ids.date = header("date");
+                ids.correlation_vector = header("ms-cv");
+                ids.server_id = header("ms-serverid");
             }
         }
         ids
