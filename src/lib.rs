@@ -40,6 +40,31 @@ mod source;
 pub mod triage;
 
 pub use error::{Error, InvalidInput, RequestIds, Result};
+
+/// Entry points for the fuzz targets in `fuzz/` (the `fuzzing` feature); not an API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::time::Duration;
+
+    use crate::{Page, Result};
+
+    /// Decodes a Graph page as a listing does.
+    pub fn graph_page(body: &[u8]) -> Result<Page> {
+        crate::graph::decode_for_fuzzing(body)
+    }
+
+    /// Decodes page `number` (of `size` events asked for) of a FraudEvents listing.
+    #[cfg(feature = "fraud-events")]
+    pub fn fraud_events_page(body: &[u8], number: u32, size: u32) -> Result<Page> {
+        crate::fraud_events::decode_for_fuzzing(body, number, size)
+    }
+
+    /// Parses a `Retry-After` value at `now`.
+    pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+        crate::http::parse_retry_after(value, now)
+    }
+}
 #[cfg(feature = "fraud-events")]
 pub use fraud_events::{FraudEventsClient, FraudEventsClientBuilder};
 pub use graph::{GraphClient, GraphClientBuilder};

@@ -560,6 +560,31 @@ fn event_type(t: &AlertType) -> Option<&'static str> {
         .map(|(_, pc)| *pc)
 }
 
+/// Decodes one FraudEvents page as a listing of every event does, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn decode_for_fuzzing(body: &[u8], number: u32, size: u32) -> Result<Page> {
+    use std::sync::OnceLock;
+    static CLIENT: OnceLock<FraudEventsClient> = OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        FraudEventsClient::builder()
+            .base_url("http://127.0.0.1:9")
+            .credential(crate::auth::StaticToken::new("fuzz"))
+            .build()
+            .expect("a loopback client builds")
+    });
+    let pages = Pages {
+        inner: client.inner.clone(),
+        plan: client.plan(&AlertQuery::new())?,
+        listing: Mutex::new(Listing::default()),
+    };
+    let at = Continuation(Cursor::PageNumber {
+        number,
+        size,
+        pass: 0,
+    });
+    pages.decode(&at, Response::with_body(body.to_vec()), Vec::new())
+}
+
 /// The alert fields a legacy-model event carries (after conversion to [`Alert`]).
 const LEGACY_FIELDS: &[Field] = &[
     Field::Id,

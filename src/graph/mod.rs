@@ -336,6 +336,12 @@ fn decode_page(
     Ok((link, count, rejected))
 }
 
+/// Decodes one Graph page as a listing does, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn decode_for_fuzzing(body: &[u8]) -> Result<Page> {
+    Pages::decode_response(Response::with_body(body.to_vec()), Vec::new())
+}
+
 /// Finds `"@odata.nextLink": "..."` in a page without decoding it, so the next fetch can
 /// start while this page decodes. A guess: the decoded page's own link decides.
 fn scan_next_link(body: &[u8]) -> Option<String> {
@@ -382,7 +388,13 @@ impl PageFetcher for Pages {
         })
     }
 
-    fn decode(&self, _: &Continuation, response: Response, mut items: Vec<Alert>) -> Result<Page> {
+    fn decode(&self, _: &Continuation, response: Response, items: Vec<Alert>) -> Result<Page> {
+        Pages::decode_response(response, items)
+    }
+}
+
+impl Pages {
+    fn decode_response(response: Response, mut items: Vec<Alert>) -> Result<Page> {
         let (next_link, count, rejected) = decode_page(&response, &mut items)?;
         Ok(Page {
             first_served: items.first().map(|a| a.id.clone()),

@@ -342,7 +342,7 @@ impl Response {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 impl Response {
     /// A 200 answer holding `body`, for decoder tests.
     pub(crate) fn with_body(body: impl Into<Vec<u8>>) -> Self {
