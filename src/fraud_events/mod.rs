@@ -168,12 +168,14 @@ impl FraudEventsClientBuilder {
     /// [`DEFAULT_MAX_PASSES`], at least 1).
     ///
     /// Partner Center pages by offset, without a link or a total, so events changing status
-    /// while a filtered listing runs shift the pages under it. A listing that spans more than
-    /// one page therefore reads the list again from page 1, yielding only events it has not
-    /// yielded yet, until a pass finds none: at least twice the requests of a single pass.
-    /// With 1, a listing makes one pass and can miss events that stayed as asked while others
-    /// changed. When the list keeps changing through every pass, the listing ends with an
-    /// error after yielding what it found.
+    /// while a listing filtered by status (`EventStatus`) runs shift the pages under it: page
+    /// 2 then holds what was page 3. Such a listing, when it spans more than one page, reads
+    /// the list again from page 1, yielding only events it has not yielded yet, until a pass
+    /// finds none: at least twice the requests of a single pass. Listings not filtered by
+    /// status make one pass (new events can only repeat one, which is yielded once). With 1,
+    /// a status-filtered listing makes one pass and can miss events that stayed as asked
+    /// while others changed. When the list keeps changing through every pass, the listing
+    /// ends with an error after yielding what it found.
     pub fn max_passes(mut self, passes: u32) -> Self {
         self.max_passes = passes.max(1);
         self
@@ -271,6 +273,11 @@ struct Pages {
 /// What a listing has seen, across its pages and passes.
 #[derive(Default)]
 struct Listing {
+    /// Whether the list can shrink under the listing, so a pass may skip events: only
+    /// `EventStatus` selects by a property that changes (events are never seen to be
+    /// deleted; subscription and type never change). Without it, offset pages can repeat
+    /// an event (new ones pushing the others down), never skip one.
+    may_shrink: bool,
     /// Every event id served, as a 64-bit hash: an event shows once however often the
     /// shifting list serves it.
     seen: HashSet<u64>,
@@ -435,7 +442,9 @@ impl Listing {
             return Ok((page(2, served, pass), true));
         }
         // The end of a pass.
-        let shifted_past = self.pages_with_events > 1 && (pass == 0 || self.new_in_pass > 0);
+        let shifted_past = self.may_shrink
+            && self.pages_with_events > 1
+            && (pass == 0 || self.new_in_pass > 0);
         self.pages_with_events = 0;
         self.new_in_pass = 0;
         if !shifted_past {
@@ -711,8 +720,11 @@ impl FraudEventsClient {
         Pager::new(
             Arc::new(Pages {
                 inner: self.inner.clone(),
+                listing: Mutex::new(Listing {
+                    may_shrink: plan.params.iter().any(|(k, _)| *k == "EventStatus"),
+                    ..Listing::default()
+                }),
                 plan,
-                listing: Mutex::new(Listing::default()),
             }),
             at,
             self.inner.prefetch,
