@@ -13,13 +13,19 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::EMULATOR_UPN;
+use crate::fault::FaultKind;
 use crate::generate::SplitMix64;
 use crate::odata::{EnumMode, Filter, Select};
+use crate::quirks::{
+    FOREIGN_GRAPH_BASE_URL, GRAPH_ODD_VALUES, RawObject, interleave, not_alert, odd_candidates,
+    odd_value, raw,
+};
 use crate::server::{
-    Ids, Prefer, Reply, Shared, decode, encode, graph_error, parse_query, status_fault,
+    Api, Ids, Prefer, Reply, Shared, add, bump, decode, encode, graph_error, parse_query,
+    status_fault,
 };
 use crate::state::{Record, Store, change_status};
+use crate::{EMULATOR_UPN, Quirks};
 
 /// The most requests one `$batch` may hold.
 const MAX_BATCH: usize = 20;
@@ -126,7 +132,7 @@ struct Options {
     select: Option<(String, Select)>,
     top: Option<usize>,
     count: bool,
-    skiptoken: Option<u64>,
+    skiptoken: Option<Token>,
 }
 
 /// The OData system query options, by name without `$`.
@@ -231,19 +237,56 @@ fn options(ctx: &Ctx, query: &str, allowed: &[&str]) -> Result<Options, Reply> {
 
 const TOKEN_MASK: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// An opaque token for "the alerts after listing position `seq`".
-fn skiptoken(seq: u64) -> String {
-    let check = SplitMix64::new(seq).next_u64() as u32;
-    format!("{:016x}{check:08x}", seq ^ TOKEN_MASK)
+/// Where a page starts: after listing position `after`. `page` is its number (from 1), for
+/// the quirks that pick a page; `empty` marks the empty page [`Quirks::empty_page_after`]
+/// serves before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Token {
+    after: u64,
+    page: u32,
+    empty: bool,
 }
 
-fn parse_skiptoken(s: &str) -> Option<u64> {
-    if s.len() != 24 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+impl Token {
+    /// The first page (which has no token).
+    const FIRST: Token = Token {
+        after: 0,
+        page: 1,
+        empty: false,
+    };
+
+    fn check(&self) -> u32 {
+        let tail = (u64::from(self.page) << 1) | u64::from(self.empty);
+        SplitMix64::new(self.after ^ tail.wrapping_mul(TOKEN_MASK)).next_u64() as u32
+    }
+}
+
+/// An opaque `$skiptoken` for a page.
+fn skiptoken(t: Token) -> String {
+    format!(
+        "{:016x}{:08x}{}{:08x}",
+        t.after ^ TOKEN_MASK,
+        t.page,
+        u8::from(t.empty),
+        t.check()
+    )
+}
+
+fn parse_skiptoken(s: &str) -> Option<Token> {
+    if s.len() != 33 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let seq = u64::from_str_radix(&s[..16], 16).ok()? ^ TOKEN_MASK;
-    let check = u32::from_str_radix(&s[16..], 16).ok()?;
-    (SplitMix64::new(seq).next_u64() as u32 == check).then_some(seq)
+    let t = Token {
+        after: u64::from_str_radix(&s[..16], 16).ok()? ^ TOKEN_MASK,
+        page: u32::from_str_radix(&s[16..24], 16).ok()?,
+        empty: match &s[24..25] {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        },
+    };
+    let check = u32::from_str_radix(&s[25..], 16).ok()?;
+    (t.page >= 1 && t.check() == check).then_some(t)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -432,6 +475,50 @@ fn context(ctx: &Ctx, select: &Select, entity: bool) -> String {
 // ---------------------------------------------------------------------------------------
 // Operations
 
+/// A list page's JSON.
+#[derive(Serialize)]
+struct Page {
+    #[serde(rename = "@odata.context")]
+    context: String,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    count: Option<usize>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
+    value: Vec<Field>,
+}
+
+/// The odd values that take turns on alerts rendered with `select`, if they are on.
+fn graph_odd_values(quirks: &Quirks, select: &Select) -> Option<Vec<(&'static str, &'static str)>> {
+    quirks
+        .odd_values_on()
+        .then(|| odd_candidates(GRAPH_ODD_VALUES, |k| select.properties().contains(&k)))
+}
+
+/// Puts an odd value in place of a property's own.
+fn set_odd(obj: &mut Obj, (key, text): (&str, &str)) {
+    if let Some((_, f)) = obj.0.iter_mut().find(|(k, _)| *k == key) {
+        *f = Field::Raw(raw(text));
+    }
+}
+
+/// A rendered alert with an odd value in place of a property's own, where the property is
+/// (the fast path writes absent properties last, the other in declared order).
+fn with_odd(field: Field, odd: (&str, &str)) -> Field {
+    match field {
+        Field::Obj(mut obj) => {
+            set_odd(&mut obj, odd);
+            Field::Obj(obj)
+        }
+        other => match RawObject::of(&other) {
+            Some(mut obj) => {
+                obj.set(odd.0, raw(odd.1));
+                Field::Raw(obj.into_raw())
+            }
+            None => other,
+        },
+    }
+}
+
 fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
     let o = match options(
         ctx,
@@ -441,41 +528,14 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
         Ok(o) => o,
         Err(r) => return r,
     };
+    let quirks = shared.quirks();
     let select = o
         .select
         .as_ref()
         .map_or_else(Select::all, |(_, s)| s.clone());
-    let size = o
-        .top
-        .map_or(shared.page_size, |t| t.min(shared.page_size))
-        .max(1);
-    let after = o.skiptoken.unwrap_or(0);
-    let mode = ctx.mode();
-    let (value, last, more, total) = shared.read(|store| {
-        let matches = |r: &Record| {
-            o.filter
-                .as_ref()
-                .is_none_or(|(_, f)| f.matches_with(&r.alert, mode))
-        };
-        let (page, more) = page(store, after, size, matches);
-        let value: Vec<Field> = page
-            .iter()
-            .map(|r| {
-                select
-                    .is_all()
-                    .then(|| render_all(r, ctx.prefer))
-                    .flatten()
-                    .unwrap_or_else(|| Field::Obj(render(&r.alert, &select, ctx.prefer)))
-            })
-            .collect();
-        let last = page.last().map_or(0, |r| r.seq);
-        // Only `$count=true` pays for a full pass.
-        let total = o
-            .count
-            .then(|| store.records().iter().filter(|r| matches(r)).count());
-        (value, last, more, total)
-    });
-    let next_link = more.then(|| {
+    let token = o.skiptoken.unwrap_or(Token::FIRST);
+    // Links carry the filter, the select and `$top`, and where the next page starts.
+    let link = |base: &str, t: Token| {
         let mut q = Vec::new();
         if let Some((raw, _)) = &o.filter {
             q.push(format!("$filter={}", encode(raw)));
@@ -486,25 +546,100 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
         if let Some(top) = o.top {
             q.push(format!("$top={top}"));
         }
-        q.push(format!("$skiptoken={}", skiptoken(last)));
-        format!(
-            "{}/security/partner/securityAlerts?{}",
-            ctx.base,
-            q.join("&")
-        )
-    });
-
-    #[derive(Serialize)]
-    struct Page {
-        #[serde(rename = "@odata.context")]
-        context: String,
-        #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
-        count: Option<usize>,
-        #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
-        next_link: Option<String>,
-        value: Vec<Field>,
+        q.push(format!("$skiptoken={}", skiptoken(t)));
+        format!("{base}/security/partner/securityAlerts?{}", q.join("&"))
+    };
+    if token.empty {
+        bump(&shared.stats.empty_pages);
+        return Reply::json(
+            StatusCode::OK,
+            &Page {
+                context: context(ctx, &select, false),
+                count: None,
+                next_link: Some(link(
+                    &ctx.base,
+                    Token {
+                        empty: false,
+                        ..token
+                    },
+                )),
+                value: Vec::new(),
+            },
+        );
     }
-    Reply::json(
+    let mut size = o
+        .top
+        .map_or(shared.page_size, |t| t.min(shared.page_size))
+        .max(1);
+    if let Some(cap) = quirks.page_cap().filter(|c| *c < size) {
+        size = cap;
+        bump(&shared.stats.capped_pages);
+    }
+    let mode = ctx.mode();
+    let odd = graph_odd_values(&quirks, &select);
+    let resolve = shared.take_resolved_page();
+    let (value, last, more, total, served) = shared.read(|store| {
+        let matches = |r: &Record| {
+            o.filter
+                .as_ref()
+                .is_none_or(|(_, f)| f.matches_with(&r.alert, mode))
+        };
+        let (page, more) = page(store, token.after, size, matches);
+        let value: Vec<Field> = page
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let field = select
+                    .is_all()
+                    .then(|| render_all(r, ctx.prefer))
+                    .flatten()
+                    .unwrap_or_else(|| Field::Obj(render(&r.alert, &select, ctx.prefer)));
+                match odd.as_deref().and_then(|c| odd_value(c, k)) {
+                    Some(odd) => with_odd(field, odd),
+                    None => field,
+                }
+            })
+            .collect();
+        let last = page.last().map_or(0, |r| r.seq);
+        // Only `$count=true` pays for a full pass.
+        let total = o
+            .count
+            .then(|| store.records().iter().filter(|r| matches(r)).count());
+        let served: Vec<AlertId> = if resolve {
+            page.iter().map(|r| r.alert.id.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        (value, last, more, total, served)
+    });
+    if odd.as_ref().is_some_and(|c| !c.is_empty()) {
+        add(&shared.stats.odd_values, value.len());
+    }
+    let (value, inserted) = interleave(value, quirks.not_alerts_interval(), |j| {
+        Field::Raw(not_alert(j))
+    });
+    add(&shared.stats.not_alerts, inserted);
+
+    let next_link = if quirks.repeated_next_link_on() && token.page == 2 {
+        bump(&shared.stats.repeated_links);
+        Some(link(&ctx.base, token))
+    } else if more {
+        let next = Token {
+            after: last,
+            page: token.page.saturating_add(1),
+            empty: quirks.empty_page_position() == usize::try_from(token.page).ok(),
+        };
+        let base = if quirks.foreign_next_link_on() && token.page == 1 {
+            bump(&shared.stats.foreign_links);
+            FOREIGN_GRAPH_BASE_URL
+        } else {
+            &ctx.base
+        };
+        Some(link(base, next))
+    } else {
+        None
+    };
+    let reply = Reply::json(
         StatusCode::OK,
         &Page {
             context: context(ctx, &select, false),
@@ -512,7 +647,11 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
             next_link,
             value,
         },
-    )
+    );
+    if resolve {
+        shared.resolve_as_colleague(&served, ctx.now);
+    }
+    reply
 }
 
 /// The page of at most `size` matching records listed after `after`, and whether more
@@ -591,7 +730,15 @@ fn get(shared: &Shared, ctx: &Ctx, id: &str, query: &str) -> Reply {
         s.get(&alert_id)
             .map(|r| render(&r.alert, &select, ctx.prefer))
     }) {
-        Some(obj) => item(ctx, &select, obj),
+        Some(mut obj) => {
+            // A single alert is the first of its response.
+            let odd = graph_odd_values(&shared.quirks(), &select);
+            if let Some(v) = odd.as_deref().and_then(|c| odd_value(c, 0)) {
+                set_odd(&mut obj, v);
+                bump(&shared.stats.odd_values);
+            }
+            item(ctx, &select, obj)
+        }
         None => not_found(ctx, id),
     }
 }
@@ -704,6 +851,14 @@ fn patch(shared: &Shared, ctx: &Ctx, id: &str, query: &str, body: &[u8]) -> Repl
     });
     match updated {
         None => not_found(ctx, id),
+        // Applied, but the answer is lost on the way.
+        Some(_) if shared.take_lost_answer() => status_fault(
+            Api::Graph,
+            FaultKind::InternalServerError,
+            &ctx.ids,
+            ctx.now,
+            "",
+        ),
         Some(_) if ctx.prefer.return_minimal => Reply::empty(StatusCode::NO_CONTENT).with_header(
             HeaderName::from_static("preference-applied"),
             "return=minimal",
@@ -844,13 +999,7 @@ fn batch(shared: &Shared, ctx: &Ctx, body: &[u8]) -> Reply {
             match fault {
                 Some((kind, retry_after)) => {
                     shared.stats.count_fault(kind);
-                    status_fault(
-                        crate::server::Api::Graph,
-                        kind,
-                        &inner.ids,
-                        inner.now,
-                        &retry_after,
-                    )
+                    status_fault(Api::Graph, kind, &inner.ids, inner.now, &retry_after)
                 }
                 None => batch_one(shared, &inner, &it),
             }
@@ -1015,12 +1164,25 @@ mod tests {
 
     #[test]
     fn skiptokens_round_trip_and_reject_garbage() {
-        for seq in [0, 1, 99, u64::MAX] {
-            assert_eq!(parse_skiptoken(&skiptoken(seq)), Some(seq));
+        for after in [0, 1, 99, u64::MAX] {
+            for (page, empty) in [(1, false), (2, true), (u32::MAX, false)] {
+                let t = Token { after, page, empty };
+                assert_eq!(parse_skiptoken(&skiptoken(t)), Some(t));
+            }
         }
         assert_eq!(parse_skiptoken("abc"), None);
-        let mut t = skiptoken(5);
-        t.replace_range(0..1, if t.starts_with('0') { "1" } else { "0" });
-        assert_eq!(parse_skiptoken(&t), None);
+        let t = Token {
+            after: 5,
+            page: 2,
+            empty: false,
+        };
+        for at in [0, 20, 24, 30] {
+            let mut s = skiptoken(t);
+            let c = if &s[at..at + 1] == "0" { "1" } else { "0" };
+            s.replace_range(at..at + 1, c);
+            assert_eq!(parse_skiptoken(&s), None, "{s}");
+        }
+        let page_zero = Token { page: 0, ..t };
+        assert_eq!(parse_skiptoken(&skiptoken(page_zero)), None);
     }
 }

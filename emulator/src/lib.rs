@@ -11,8 +11,9 @@
 //! | Partner Center | `http://127.0.0.1:PORT/partner-center` |
 //!
 //! Both APIs serve the same alerts, so a status change through one is visible through the
-//! other. The alerts are generated from a seed (same seed, same alerts), and requests can be
-//! made to fail on purpose ([`FaultSettings`], [`Emulator::fail_next`]).
+//! other. The alerts are generated from a seed (same seed, same alerts), requests can be
+//! made to fail on purpose ([`FaultSettings`], [`Emulator::fail_next`]), and the services'
+//! ways of losing alerts can be reproduced exactly ([`Quirks`]).
 //!
 //! ```
 //! use partner_alerts_emulator::Emulator;
@@ -36,11 +37,28 @@
 //! cargo run -p partner-alerts-emulator -- --port 8080 --alerts 5000 --seed 7 \
 //!     [--state FILE] [--page-size N] [--new-alert-every SECONDS] [--now RFC3339] \
 //!     [--fault-rate SHARE] [--faults throttle,500,503,drop,truncate] \
-//!     [--retry-after SECONDS] [--latency-ms MS] [--fault-seed N]
+//!     [--retry-after SECONDS] [--latency-ms MS] [--fault-seed N] [--quirks LIST]
 //! ```
 //!
 //! It prints the Graph base URL and then the Partner Center base URL, one per line on
 //! standard output, and serves until Ctrl-C. `--port 0` (the default) picks a free port.
+//!
+//! `--quirks` takes a comma-separated list of [`Quirks`] (the syntax of
+//! [`Quirks::from_str`](std::str::FromStr::from_str); names are case-insensitive, `none` is
+//! none):
+//!
+//! | Item | Quirk |
+//! |---|---|
+//! | `odd-values` | [`Quirks::odd_values`]: each served alert carries one odd value |
+//! | `not-alerts-every=N` | [`Quirks::not_alerts_every`]: an item that is no alert after every N-th alert of a list |
+//! | `resolve-served=N` | [`Quirks::resolve_served_pages`]: the alerts of the next N list pages are then resolved |
+//! | `page-cap=N` | [`Quirks::page_size_cap`]: at most N alerts or events per page |
+//! | `foreign-next-link` | [`Quirks::foreign_next_link`]: Graph page 1 links to another host |
+//! | `repeated-next-link` | [`Quirks::repeated_next_link`]: Graph page 2 links to itself |
+//! | `empty-page-after=K` | [`Quirks::empty_page_after`]: an empty Graph page after page K |
+//! | `applied-then-500=N` | [`Quirks::applied_then_500`]: the next N writes are applied, then answered with a 500 |
+//!
+//! For example `--quirks odd-values,page-cap=100,resolve-served=1`.
 //!
 //! ## What it does
 //!
@@ -100,6 +118,7 @@ mod generate;
 mod graph;
 pub mod odata;
 mod partner_center;
+mod quirks;
 mod server;
 mod state;
 
@@ -116,6 +135,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use fault::{FaultKind, FaultSettings, UnknownFaultKind};
+pub use quirks::{
+    COLLEAGUE_UPN, FOREIGN_GRAPH_BASE_URL, FRAUD_EVENTS_LEGACY_ODD_VALUES, FRAUD_EVENTS_ODD_VALUES,
+    GRAPH_ODD_VALUES, NOT_ALERTS, Quirks, QuirksParseError,
+};
 
 use generate::Generator;
 use server::Shared;
@@ -158,12 +181,41 @@ pub struct Stats {
     pub state_writes: u64,
     /// Failed writes of the state file (logged through `tracing`).
     pub state_write_errors: u64,
+    /// Quirks: odd values served ([`Quirks::odd_values`]).
+    pub odd_values: u64,
+    /// Quirks: items that are no alerts inserted ([`Quirks::not_alerts_every`]).
+    pub not_alerts: u64,
+    /// Quirks: list answers whose alerts were then resolved
+    /// ([`Quirks::resolve_served_pages`]).
+    pub resolved_pages: u64,
+    /// Quirks: pages the cap made smaller than asked ([`Quirks::page_size_cap`]).
+    pub capped_pages: u64,
+    /// Quirks: next links to another host ([`Quirks::foreign_next_link`]).
+    pub foreign_links: u64,
+    /// Quirks: next links to the page itself ([`Quirks::repeated_next_link`]).
+    pub repeated_links: u64,
+    /// Quirks: empty pages inserted ([`Quirks::empty_page_after`]).
+    pub empty_pages: u64,
+    /// Quirks: writes applied and answered with a `500` ([`Quirks::applied_then_500`]).
+    pub lost_answers: u64,
 }
 
 impl Stats {
     /// Every injected fault.
     pub fn faults(&self) -> u64 {
         self.throttled + self.internal_errors + self.unavailable + self.dropped + self.truncated
+    }
+
+    /// Every quirk served (each odd value, item, page, link and lost answer counts once).
+    pub fn quirks(&self) -> u64 {
+        self.odd_values
+            + self.not_alerts
+            + self.resolved_pages
+            + self.capped_pages
+            + self.foreign_links
+            + self.repeated_links
+            + self.empty_pages
+            + self.lost_answers
     }
 }
 
@@ -175,6 +227,7 @@ pub struct EmulatorBuilder {
     seed: u64,
     page_size: usize,
     faults: FaultSettings,
+    quirks: Quirks,
     state_file: Option<PathBuf>,
     now: Option<DateTime<Utc>>,
     port: u16,
@@ -187,6 +240,7 @@ impl Default for EmulatorBuilder {
             seed: 1,
             page_size: DEFAULT_PAGE_SIZE,
             faults: FaultSettings::default(),
+            quirks: Quirks::default(),
             state_file: None,
             now: None,
             port: 0,
@@ -218,6 +272,12 @@ impl EmulatorBuilder {
     /// Fault injection and latency (default: none).
     pub fn faults(mut self, faults: FaultSettings) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Deterministic misbehaviours (default: none); see [`Quirks`].
+    pub fn quirks(mut self, quirks: Quirks) -> Self {
+        self.quirks = quirks;
         self
     }
 
@@ -291,6 +351,7 @@ impl EmulatorBuilder {
             generator,
             clock: RwLock::new(self.now),
             faults: Mutex::new(fault::FaultState::new(self.faults, self.seed)),
+            quirk_state: Mutex::new(self.quirks),
             stats: Default::default(),
             page_size: self.page_size,
             writer,
@@ -420,9 +481,11 @@ impl Emulator {
     /// id>`; a replaced alert keeps its event id unless its subscription changes, when the
     /// `<subscriptionId>` part follows. The Partner Center names (customer, reseller,
     /// subscription) follow the alert's ids. Any enum value may be stored, including ones the
-    /// models do not know. Times are cut to whole 100 ns ticks, as Graph keeps them.
+    /// models do not know. Times are cut to whole 100 ns ticks, as Graph keeps them. Values
+    /// the alert's fields could not hold (`Alert::unparsed`) are not stored: the state is
+    /// typed, as the service's is; [`Quirks::odd_values`] serves odd values.
     pub fn insert_alert(&self, mut alert: Alert) -> Option<Alert> {
-        state::alert_to_ticks(&mut alert);
+        state::normalize_given(&mut alert);
         let g = &self.shared.generator;
         self.shared.write(|s| s.upsert(alert, g))
     }
@@ -438,7 +501,7 @@ impl Emulator {
         let mut alert = self.alert(id)?;
         f(&mut alert);
         alert.id = id.clone();
-        state::alert_to_ticks(&mut alert);
+        state::normalize_given(&mut alert);
         let g = &self.shared.generator;
         self.shared.write(|s| {
             // Alerts are never removed, so it is still there.
@@ -466,6 +529,17 @@ impl Emulator {
     /// before any random fault. `n = 0` cancels the forced faults still pending.
     pub fn fail_next(&self, n: usize, kind: FaultKind) {
         self.shared.faults().force(n, kind);
+    }
+
+    /// Replaces the quirks in force (the counting ones start again from the counts given);
+    /// `Quirks::new()` turns them all off.
+    pub fn set_quirks(&self, quirks: Quirks) {
+        self.shared.set_quirks(quirks);
+    }
+
+    /// The quirks in force, with what is left of the counting ones.
+    pub fn quirks(&self) -> Quirks {
+        self.shared.quirks()
     }
 
     /// What has been served so far.

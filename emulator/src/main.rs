@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use partner_alerts_emulator::{Emulator, FaultKind, FaultSettings};
+use partner_alerts_emulator::{Emulator, FaultKind, FaultSettings, Quirks};
 
 /// A local emulator of the Microsoft Graph partner security alerts API and the Partner Center
 /// FraudEvents API, on 127.0.0.1.
@@ -68,6 +68,19 @@ struct Args {
     /// The seed of the fault draws (default: --seed).
     #[arg(long)]
     fault_seed: Option<u64>,
+
+    /// Deterministic misbehaviours, comma-separated (default: none):
+    /// odd-values (each served alert carries one odd value);
+    /// not-alerts-every=N (an item that is no alert after every N-th alert of a list);
+    /// resolve-served=N (the alerts of the next N list pages are then resolved by a colleague);
+    /// page-cap=N (at most N alerts or events per page, whatever is asked);
+    /// foreign-next-link (Graph page 1 links to another host);
+    /// repeated-next-link (Graph page 2 links to itself);
+    /// empty-page-after=K (an empty Graph page after page K);
+    /// applied-then-500=N (the next N writes are applied, then answered with a 500).
+    /// Example: --quirks odd-values,page-cap=100,resolve-served=1
+    #[arg(long, value_name = "LIST", verbatim_doc_comment)]
+    quirks: Option<Quirks>,
 }
 
 fn seconds(s: &str) -> Result<Duration, String> {
@@ -102,7 +115,8 @@ async fn main() -> ExitCode {
         .alerts(args.alerts)
         .seed(args.seed)
         .page_size(args.page_size)
-        .faults(faults);
+        .faults(faults)
+        .quirks(args.quirks.clone().unwrap_or_default());
     if let Some(path) = &args.state {
         builder = builder.state_file(path);
     }

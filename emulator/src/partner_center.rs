@@ -9,10 +9,15 @@ use partner_alerts::{
     AdditionalDetails, Alert, AlertId, AlertStatus, AlertType, FraudEvent, ResolvedReason, Severity,
 };
 use serde_json::Value;
+use serde_json::value::{RawValue, to_raw_value};
 
 use crate::EMULATOR_UPN;
 use crate::generate::{Partner, service_name};
-use crate::server::{Reply, Shared, decode, parse_query, pc_error};
+use crate::quirks::{
+    FRAUD_EVENTS_LEGACY_ODD_VALUES, FRAUD_EVENTS_ODD_VALUES, RawObject, interleave, not_alert,
+    odd_value, raw,
+};
+use crate::server::{Reply, Shared, add, bump, decode, parse_query, pc_error};
 use crate::state::{Record, change_status};
 
 /// The `EventType` values the API documents (reference section 4.3). Compared exactly, case
@@ -278,8 +283,10 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
             _ => {}
         }
     }
+    let quirks = shared.quirks();
+    let resolve = shared.take_resolved_page();
     let partner = shared.generator.partner();
-    let events: Vec<FraudEvent> = shared.read(|store| {
+    let (events, served, capped) = shared.read(|store| {
         let keep = |r: &&Record| {
             let a = &r.alert;
             status.as_ref().is_none_or(|s| a.status.as_ref() == Some(s))
@@ -300,19 +307,84 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
             ),
             None => Box::new(store.records().iter().map(|r| &**r).filter(keep)),
         };
-        let view = |r: &Record| fraud_event(r, partner, ctx.new_model);
-        if size > 0 && number > 0 {
-            let skip = usize::try_from((number - 1).saturating_mul(size)).unwrap_or(usize::MAX);
-            matching
-                .skip(skip)
-                .take(usize::try_from(size).unwrap_or(usize::MAX))
-                .map(view)
-                .collect()
+        let paged = size > 0 && number > 0;
+        let asked = if paged {
+            usize::try_from(size).unwrap_or(usize::MAX)
         } else {
-            matching.map(view).collect()
-        }
+            usize::MAX
+        };
+        // A server with a maximum page size pages by the size it serves.
+        let take = quirks.page_cap().map_or(asked, |c| c.min(asked));
+        let skip = if paged {
+            usize::try_from(number - 1)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(take)
+        } else {
+            0
+        };
+        let mut page: Vec<&Record> = matching.skip(skip).take(take.saturating_add(1)).collect();
+        let over = page.len() > take;
+        page.truncate(take);
+        let capped = if paged { take < asked } else { over };
+        let events: Vec<FraudEvent> = page
+            .iter()
+            .map(|r| fraud_event(r, partner, ctx.new_model))
+            .collect();
+        let served: Vec<AlertId> = if resolve {
+            page.iter().map(|r| r.alert.id.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        (events, served, capped)
     });
-    Reply::json(StatusCode::OK, &events)
+    if capped {
+        bump(&shared.stats.capped_pages);
+    }
+    let reply = if quirks.odd_values_on() || quirks.not_alerts_interval().is_some() {
+        Reply::json(
+            StatusCode::OK,
+            &quirky_events(shared, ctx, &quirks, &events),
+        )
+    } else {
+        Reply::json(StatusCode::OK, &events)
+    };
+    if resolve {
+        shared.resolve_as_colleague(&served, ctx.now);
+    }
+    reply
+}
+
+/// The events as [`Quirks`](crate::Quirks) has them served: with odd values, and with items
+/// that are no events between them.
+fn quirky_events(
+    shared: &Shared,
+    ctx: &Ctx,
+    quirks: &crate::Quirks,
+    events: &[FraudEvent],
+) -> Vec<Box<RawValue>> {
+    let list = if ctx.new_model {
+        FRAUD_EVENTS_ODD_VALUES
+    } else {
+        FRAUD_EVENTS_LEGACY_ODD_VALUES
+    };
+    let items: Vec<Box<RawValue>> = events
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let odd = odd_value(list, k).filter(|_| quirks.odd_values_on());
+            match (odd, RawObject::of(e)) {
+                (Some((key, text)), Some(mut obj)) => {
+                    bump(&shared.stats.odd_values);
+                    obj.set(key, raw(text));
+                    obj.into_raw()
+                }
+                _ => to_raw_value(e).expect("an event serialises"),
+            }
+        })
+        .collect();
+    let (items, inserted) = interleave(items, quirks.not_alerts_interval(), not_alert);
+    add(&shared.stats.not_alerts, inserted);
+    items
 }
 
 /// A body field by any casing of its name (`EventIds`, `eventIds`).
@@ -413,6 +485,12 @@ fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply 
             .collect::<Vec<_>>())
     });
     match result {
+        // Applied, but the answer is lost on the way.
+        Ok(_) if shared.take_lost_answer() => pc_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            800003,
+            "Unexpected service error",
+        ),
         Ok(events) => Reply::json(StatusCode::OK, &events),
         Err(missing) => pc_error(
             StatusCode::NOT_FOUND,

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::Stats;
 use crate::fault::{FaultKind, FaultState, FaultyBody};
 use crate::generate::Generator;
+use crate::quirks::Quirks;
 use crate::state::{StateWriter, Store, to_ticks};
 use crate::{graph, partner_center};
 
@@ -38,10 +39,23 @@ pub(crate) struct Counters {
     pub truncated: AtomicU64,
     pub state_writes: AtomicU64,
     pub state_write_errors: AtomicU64,
+    pub odd_values: AtomicU64,
+    pub not_alerts: AtomicU64,
+    pub resolved_pages: AtomicU64,
+    pub capped_pages: AtomicU64,
+    pub foreign_links: AtomicU64,
+    pub repeated_links: AtomicU64,
+    pub empty_pages: AtomicU64,
+    pub lost_answers: AtomicU64,
 }
 
-fn bump(c: &AtomicU64) {
+pub(crate) fn bump(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Adds `n` to a counter.
+pub(crate) fn add(c: &AtomicU64, n: usize) {
+    c.fetch_add(n as u64, Ordering::Relaxed);
 }
 
 impl Counters {
@@ -60,6 +74,14 @@ impl Counters {
             truncated: g(&self.truncated),
             state_writes: g(&self.state_writes),
             state_write_errors: g(&self.state_write_errors),
+            odd_values: g(&self.odd_values),
+            not_alerts: g(&self.not_alerts),
+            resolved_pages: g(&self.resolved_pages),
+            capped_pages: g(&self.capped_pages),
+            foreign_links: g(&self.foreign_links),
+            repeated_links: g(&self.repeated_links),
+            empty_pages: g(&self.empty_pages),
+            lost_answers: g(&self.lost_answers),
         }
     }
 
@@ -83,6 +105,8 @@ pub(crate) struct Shared {
     /// A fixed "now", or `None` for the system clock.
     pub clock: RwLock<Option<DateTime<Utc>>>,
     pub faults: Mutex<FaultState>,
+    /// The quirks in force; the counting ones count down here.
+    pub quirk_state: Mutex<Quirks>,
     pub stats: Counters,
     pub page_size: usize,
     /// The state file's writer, when there is a state file.
@@ -839,6 +863,7 @@ mod tests {
             generator,
             clock: RwLock::new(Some(now)),
             faults: Mutex::new(FaultState::new(Default::default(), 1)),
+            quirk_state: Default::default(),
             stats: Default::default(),
             page_size: 10,
             writer: None,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use partner_alerts::{ActivityLog, Alert, AlertId, AlertStatus, ResolvedReason};
+use partner_alerts::{ActivityLog, Alert, AlertId, AlertStatus, ResolvedReason, Unparsed};
 use serde::{Deserialize, Serialize};
 
 use crate::generate::{Generator, SplitMix64};
@@ -493,8 +493,12 @@ pub(crate) fn to_ticks(t: DateTime<Utc>) -> DateTime<Utc> {
     t.with_nanosecond(t.nanosecond() / 100 * 100).unwrap_or(t)
 }
 
-/// Cuts every time of an alert given from outside (the handle) to whole ticks.
-pub(crate) fn alert_to_ticks(alert: &mut Alert) {
+/// Makes an alert given from outside (the handle) one the store can hold: every time cut to
+/// whole ticks, and no values its fields could not hold ([`Alert::unparsed`]): the state is
+/// typed, as the service's is, and written back it would clash with the properties rendered
+/// as `null` (odd values are served by [`Quirks::odd_values`](crate::Quirks::odd_values)).
+pub(crate) fn normalize_given(alert: &mut Alert) {
+    alert.unparsed = Unparsed::new();
     for t in [
         &mut alert.detected_date_time,
         &mut alert.first_observed_date_time,

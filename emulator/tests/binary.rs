@@ -48,6 +48,65 @@ async fn prints_both_urls_and_serves() {
     outcome.expect("the binary answers in time");
 }
 
+#[tokio::test]
+async fn serves_the_quirks_given() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_partner-alerts-emulator"))
+        .args([
+            "--alerts",
+            "12",
+            "--seed",
+            "7",
+            "--now",
+            "2025-03-01T12:00:00Z",
+        ])
+        .args(["--quirks", "odd-values,page-cap=5,not-alerts-every=2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let graph = lines.next().unwrap().unwrap();
+    let pc = lines.next().unwrap().unwrap();
+    let result = async {
+        let page = common::get(&format!("{graph}/security/partner/securityAlerts")).await;
+        let value = page.body["value"].as_array().unwrap();
+        // Five alerts (the cap), each with an odd value, an item that is no alert after every
+        // second.
+        assert_eq!(value.len(), 7, "{}", page.body);
+        assert_eq!(value[0]["detectedDateTime"], "23/01/2024 16:03");
+        assert_eq!(value[2], serde_json::json!(7));
+        let events = common::get(&format!("{pc}/v1/fraudEvents")).await;
+        assert_eq!(events.body.as_array().unwrap().len(), 7);
+        assert_eq!(events.body[0]["hitCount"], "n/a");
+    };
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), result).await;
+    child.kill().ok();
+    child.wait().ok();
+    outcome.expect("the binary answers in time");
+}
+
+#[test]
+fn help_documents_the_quirks() {
+    let out = Command::new(env!("CARGO_BIN_EXE_partner-alerts-emulator"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for item in [
+        "--quirks <LIST>",
+        "odd-values",
+        "not-alerts-every=N",
+        "resolve-served=N",
+        "page-cap=N",
+        "foreign-next-link",
+        "repeated-next-link",
+        "empty-page-after=K",
+        "applied-then-500=N",
+    ] {
+        assert!(help.contains(item), "--help mentions {item}:\n{help}");
+    }
+}
+
 #[test]
 fn rejects_bad_arguments() {
     for args in [
@@ -55,6 +114,9 @@ fn rejects_bad_arguments() {
         &["--fault-rate", "x"],
         &["--new-alert-every", "0"],
         &["--now", "yesterday"],
+        &["--quirks", "teapot"],
+        &["--quirks", "page-cap=0"],
+        &["--quirks", "odd-values=yes"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_partner-alerts-emulator"))
             .args(args)
