@@ -448,6 +448,19 @@ fn paging_loop(page: &Page) -> Error {
 /// and stops with an error on a paging loop. By default the next page is fetched while the
 /// current one is consumed (one page ahead at most, so memory stays at about two pages).
 ///
+/// # Nothing lost on odd values
+///
+/// Each page is decoded strictly in one pass (the fast path); only when that fails is it
+/// decoded again item by item, so a value the service sends never costs more than itself:
+///
+/// | The service sends | The stream yields |
+/// |---|---|
+/// | a well-formed alert | the alert, [`Alert::unparsed`] empty |
+/// | an alert with a value its field cannot hold (`"detectedDateTime": "23/01/2024 16:03"`, `"isTest": "yes"`, `"severity": 42`, `"affectedResources": "see portal"`, an id with a `/` in `subscriptionId`, activity logs that are not JSON) | the alert, that field `None`, the value kept in [`Alert::unparsed`] under its name; a `tracing` warning names the field and the alert id, never the value |
+/// | `""` or `null` for an optional value | the alert, that field `None` (Graph's and Partner Center's "none") |
+/// | an item that is not an object, or has no usable id (missing, not a string, empty, holding `/`, whitespace or a control character) | an `Err` in its place, [`Error::is_item_error`] true, with the page's request ids and the item's index ([`DecodeError::item_index`]); polling again goes on with the next item and the next page |
+/// | a page that is not JSON, or whose `value` is missing or not an array, or a link or count of the wrong type | an `Err` ([`Error::Decode`] with the byte offset and JSON path), and the stream ends; [`Pager::continuation`] resumes at that page |
+///
 /// It is a [`futures::Stream`]; [`Pager::try_next`] and [`Pager::try_collect`] need no trait
 /// import. It is `'static` and `Send`, so it can be moved into a spawned task.
 ///
