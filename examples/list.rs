@@ -120,7 +120,7 @@ fn source(args: &Args) -> Result<Arc<dyn AlertSource>, String> {
             let cred = common::graph_credential().ok_or(
                 "no credentials: set PARTNER_ALERTS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
             )?;
-            let mut b = GraphClient::builder().credential_arc(cred);
+            let mut b = GraphClient::builder().credential(cred);
             if let Some(url) = &args.base_url {
                 b = b.base_url(url.as_str());
             }
@@ -130,7 +130,7 @@ fn source(args: &Args) -> Result<Arc<dyn AlertSource>, String> {
             let cred = common::partner_center_credential().ok_or(
                 "no credentials: set PARTNER_ALERTS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and PARTNER_CENTER_REFRESH_TOKEN",
             )?;
-            let mut b = FraudEventsClient::builder().credential_arc(cred);
+            let mut b = FraudEventsClient::builder().credential(cred);
             if let Some(url) = &args.base_url {
                 b = b.base_url(url.as_str());
             }

@@ -31,7 +31,7 @@ async fn main() -> Result<(), Error> {
             if !resolve {
                 println!("read-only: pass --resolve to resolve the first alert listed\n");
             }
-            let client = GraphClient::builder().credential_arc(credential).build()?;
+            let client = GraphClient::builder().credential(credential).build()?;
             triage(&client, resolve).await
         }
         None => {
@@ -91,13 +91,16 @@ async fn triage(source: &dyn AlertSource, resolve: bool) -> Result<(), Error> {
     }
     println!("\nResolving {} as Legitimate...", first.id);
     let report = source
-        .update_status(
+        .update_alerts(
             &[UpdateTarget::from(first)],
             &StatusUpdate::resolved(ResolvedReason::Legitimate),
         )
         .await?;
     if let Some((id, e)) = report.failed.first() {
         return Err(format!("{id} was not resolved: {e}").into());
+    }
+    if let Some((id, e)) = report.unconfirmed.first() {
+        println!("{id}: the answer was lost ({e}); reading it again tells whether it changed");
     }
     let after = source.get(&first.id).await?;
     println!(

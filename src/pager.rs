@@ -601,7 +601,10 @@ impl Stream for Pager {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            if self.rejected.front().is_some_and(|(at, _)| *at <= self.taken)
+            if self
+                .rejected
+                .front()
+                .is_some_and(|(at, _)| *at <= self.taken)
                 && let Some((_, e)) = self.rejected.pop_front()
             {
                 return Poll::Ready(Some(Err(Error::Decode(Box::new(e)))));

@@ -259,7 +259,7 @@ pub trait AlertSource: Send + Sync + std::fmt::Debug {
 
     /// Sets the status of each target, reporting per alert. Fails as a whole only when
     /// nothing was attempted (invalid input).
-    async fn update_status(
+    async fn update_alerts(
         &self,
         targets: &[UpdateTarget],
         update: &StatusUpdate,

@@ -95,7 +95,7 @@ async fn conformance(source: &dyn AlertSource, emulator: &Emulator, to_alert_id:
         ghost.clone(),
     ];
     let report = source
-        .update_status(&targets, &StatusUpdate::resolved(ResolvedReason::Fraud))
+        .update_alerts(&targets, &StatusUpdate::resolved(ResolvedReason::Fraud))
         .await
         .unwrap();
     let done: BTreeSet<&AlertId> = report.succeeded_ids().collect();

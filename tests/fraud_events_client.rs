@@ -372,7 +372,11 @@ async fn select_is_applied_client_side_and_raw_filters_are_refused_before_sendin
     assert_eq!(alerts[0].status, Some(AlertStatus::Active));
     assert_eq!(alerts[0].severity, None);
     assert_eq!(alerts[0].subscription_id, None);
-    assert_eq!(any.calls_async().await, 2, "page 1, and page 2 repeating it");
+    assert_eq!(
+        any.calls_async().await,
+        2,
+        "page 1, and page 2 repeating it"
+    );
 
     let err = client
         .list(&AlertQuery::new().filter(Filter::raw("severity eq 'high'")))
@@ -508,7 +512,7 @@ async fn updates_of_two_subscriptions_make_two_posts_and_report_per_alert() {
             AlertId::new("no-subscription-here").unwrap(),
         )])
         .collect();
-    let report = AlertSource::update_status(
+    let report = AlertSource::update_alerts(
         &client,
         &targets,
         &StatusUpdate::resolved(ResolvedReason::Ignore),
@@ -602,7 +606,7 @@ async fn a_target_named_twice_is_sent_once_and_reported_twice() {
         UpdateTarget::from(id.clone()),
     ];
     let report =
-        AlertSource::update_status(&client(&server), &targets, &StatusUpdate::investigating())
+        AlertSource::update_alerts(&client(&server), &targets, &StatusUpdate::investigating())
             .await
             .unwrap();
     assert_eq!(post.calls_async().await, 1);

@@ -572,7 +572,7 @@ async fn graph_errors_map_to_variants_with_codes_and_ids() {
     );
 
     let err = client
-        .update_status(
+        .update_alert(
             &AlertId::new("locked").unwrap(),
             &StatusUpdate::resolved(ResolvedReason::Fraud),
         )
@@ -628,7 +628,7 @@ async fn update_sends_only_status_and_reason_and_accepts_200_and_204() {
         .await;
     let client = client(&server);
     let updated = client
-        .update_status(
+        .update_alert(
             &AlertId::new("a1").unwrap(),
             &StatusUpdate::resolved(ResolvedReason::Legitimate),
         )
@@ -637,7 +637,7 @@ async fn update_sends_only_status_and_reason_and_accepts_200_and_204() {
         .unwrap();
     assert_eq!(updated.status, Some(AlertStatus::Resolved));
     let none = client
-        .update_status(&AlertId::new("a2").unwrap(), &StatusUpdate::investigating())
+        .update_alert(&AlertId::new("a2").unwrap(), &StatusUpdate::investigating())
         .await
         .unwrap();
     assert!(none.is_none());
@@ -656,7 +656,7 @@ async fn bad_input_is_rejected_before_anything_is_sent() {
         .await;
     let client = client(&server);
     let err = client
-        .update_status(
+        .update_alert(
             &AlertId::new("a1").unwrap(),
             &StatusUpdate::resolved(ResolvedReason::UnknownFutureValue),
         )
@@ -738,7 +738,10 @@ async fn a_malformed_page_is_a_decode_error_with_offset_path_and_excerpt() {
                 .header("authorization", format!("Bearer {TOKEN}"));
             then.status(200)
                 .header("request-id", "rid-bad")
-                .header("x-ms-ags-diagnostic", r#"{"ServerInfo":{"DataCenter":"West Europe"}}"#)
+                .header(
+                    "x-ms-ags-diagnostic",
+                    r#"{"ServerInfo":{"DataCenter":"West Europe"}}"#,
+                )
                 .body(r#"{"value": [{"id": "a"}], "@odata.count": "perhaps"}"#);
         })
         .await;
@@ -1018,7 +1021,7 @@ async fn a_401_fetches_a_new_token_once_and_a_second_401_is_unauthorized() {
     let tokens = Arc::new(Numbered::default());
     let client = GraphClient::builder()
         .base_url(server.url("/beta"))
-        .credential_arc(tokens.clone())
+        .credential(tokens.clone())
         .sleep(Arc::new(NoSleep::default()))
         .build()
         .unwrap();

@@ -1261,10 +1261,7 @@ fn invalid_timestamps_are_errors() {
     ] {
         let err = serde_json::from_value::<Alert>(json!({"id": "a1", "detectedDateTime": bad}))
             .unwrap_err();
-        assert!(
-            err.to_string().contains("not a timestamp"),
-            "{bad}: {err}"
-        );
+        assert!(err.to_string().contains("not a timestamp"), "{bad}: {err}");
         assert!(
             serde_json::from_value::<FraudEvent>(json!({"eventId": "e1", "eventTime": bad}))
                 .is_err(),

@@ -54,7 +54,9 @@ async fn odd_values_on_a_graph_page_cost_no_alert() {
     let next = server.url(format!("{PATH}?$skiptoken=2"));
     server
         .mock_async(|when, then| {
-            when.method(GET).path(PATH).query_param_missing("$skiptoken");
+            when.method(GET)
+                .path(PATH)
+                .query_param_missing("$skiptoken");
             then.status(200)
                 .json_body(json!({"value": alerts, "@odata.nextLink": next}));
         })
@@ -101,7 +103,9 @@ async fn an_item_that_is_no_alert_is_reported_and_the_listing_goes_on() {
     let next = server.url(format!("{PATH}?$skiptoken=2"));
     server
         .mock_async(|when, then| {
-            when.method(GET).path(PATH).query_param_missing("$skiptoken");
+            when.method(GET)
+                .path(PATH)
+                .query_param_missing("$skiptoken");
             then.status(200).header("request-id", "rid-1").json_body(json!({
                 "value": [graph_alert(1), 7, {"status": "active"}, {"id": "a/b"}, graph_alert(2)],
                 "@odata.nextLink": next
@@ -122,7 +126,9 @@ async fn an_item_that_is_no_alert_is_reported_and_the_listing_goes_on() {
             Ok(a) => seen.push(a.id.to_string()),
             Err(e) => {
                 assert!(e.is_item_error(), "{e:?}");
-                let Error::Decode(d) = &e else { panic!("{e:?}") };
+                let Error::Decode(d) = &e else {
+                    panic!("{e:?}")
+                };
                 assert_eq!(e.request_id().as_deref(), Some("rid-1"));
                 seen.push(format!("item {}", d.item_index().unwrap()));
                 // No body bytes in what is shown.
@@ -158,7 +164,9 @@ async fn a_decode_error_shows_no_body_bytes() {
         .try_collect()
         .await
         .unwrap_err();
-    let Error::Decode(d) = &err else { panic!("{err:?}") };
+    let Error::Decode(d) = &err else {
+        panic!("{err:?}")
+    };
     let shown = err.to_string();
     assert!(!shown.contains("jane"), "{shown}");
     assert!(!shown.contains("many"), "{shown}");
@@ -193,7 +201,9 @@ async fn odd_values_on_a_fraud_events_page_cost_no_event() {
         // As section 4.5 of the reference prints it: not JSON inside the string.
         (
             "activityLogs",
-            json!("[{\"statusFrom\":\"Active\",\"statusTo\":\"Investigating\",\"updatedBy\":admin@contoso.example}]"),
+            json!(
+                "[{\"statusFrom\":\"Active\",\"statusTo\":\"Investigating\",\"updatedBy\":admin@contoso.example}]"
+            ),
         ),
         ("hitCount", json!("n/a")),
         ("IsTest", json!("1")),
@@ -225,12 +235,20 @@ async fn odd_values_on_a_fraud_events_page_cost_no_event() {
     assert!(listed[2].unparsed.is_empty(), "{:?}", listed[2].unparsed);
     assert_eq!(listed[2].is_test, Some(true));
     assert_eq!(
-        listed[0].unparsed.iter().map(|u| u.field()).collect::<Vec<_>>(),
+        listed[0]
+            .unparsed
+            .iter()
+            .map(|u| u.field())
+            .collect::<Vec<_>>(),
         ["activityLogs"]
     );
     assert_eq!(listed[0].activity_logs, None);
     assert_eq!(
-        listed[1].unparsed.iter().map(|u| u.field()).collect::<Vec<_>>(),
+        listed[1]
+            .unparsed
+            .iter()
+            .map(|u| u.field())
+            .collect::<Vec<_>>(),
         ["hitCount"]
     );
     assert_eq!(listed[1].unparsed.get("hitCount"), Some(&json!("n/a")));
@@ -247,8 +265,7 @@ use partner_alerts::auth::{AccessToken, Scope, TokenProvider};
 use partner_alerts::error::AuthError;
 use partner_alerts::http::{AsyncSleep, RetryPolicy};
 use partner_alerts::{
-    AlertId, AlertSource, AlertType, Filter, ResolvedReason, StatusUpdate,
-    UpdateTarget,
+    AlertId, AlertSource, AlertType, Filter, ResolvedReason, StatusUpdate, UpdateTarget,
 };
 
 /// Records the waits asked for and returns at once.
@@ -311,7 +328,11 @@ async fn reads_retry_500_and_502_writes_do_not() {
             .await;
         let sleep = Arc::new(NoSleep::default());
         let client = graph_with(&server, sleep, RetryPolicy::standard().max_attempts(2));
-        let err = client.list(&AlertQuery::new()).try_collect().await.unwrap_err();
+        let err = client
+            .list(&AlertQuery::new())
+            .try_collect()
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), Some(status));
         assert_eq!(failing.calls_async().await, 2, "{status}: retried once");
         failing.delete_async().await;
@@ -329,11 +350,15 @@ async fn reads_retry_500_and_502_writes_do_not() {
     );
     let id = AlertId::new("a1").unwrap();
     let err = client
-        .update_status(&id, &StatusUpdate::investigating())
+        .update_alert(&id, &StatusUpdate::investigating())
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err:?}");
-    assert_eq!(patch.calls_async().await, 1, "a write is never repeated on 500");
+    assert_eq!(
+        patch.calls_async().await,
+        1,
+        "a write is never repeated on 500"
+    );
 }
 
 /// A provider that never answers.
@@ -388,7 +413,9 @@ async fn an_update_report_has_three_outcomes() {
     server
         .mock_async(|when, then| {
             when.method(PATCH).path(path("lost"));
-            then.status(200).delay(Duration::from_secs(3)).json_body(json!({"id": "lost"}));
+            then.status(200)
+                .delay(Duration::from_secs(3))
+                .json_body(json!({"id": "lost"}));
         })
         .await;
     let client = GraphClient::builder()
@@ -403,7 +430,7 @@ async fn an_update_report_has_three_outcomes() {
         .into_iter()
         .map(|id| AlertId::new(id).unwrap().into())
         .collect();
-    let report = AlertSource::update_status(
+    let report = AlertSource::update_alerts(
         &client,
         &targets,
         &StatusUpdate::resolved(ResolvedReason::Legitimate),
@@ -442,7 +469,8 @@ async fn partner_center_status_answers_are_matched_case_insensitively_and_an_emp
     returned["eventStatus"] = json!("Resolved");
     let post = server
         .mock_async(|when, then| {
-            when.method(POST).path(format!("/v1/fraudEvents/subscription/{SUB}/status"));
+            when.method(POST)
+                .path(format!("/v1/fraudEvents/subscription/{SUB}/status"));
             then.status(200).json_body(json!([returned]));
         })
         .await;
@@ -452,7 +480,7 @@ async fn partner_center_status_answers_are_matched_case_insensitively_and_an_emp
         .collect();
     let update = StatusUpdate::resolved(ResolvedReason::Fraud);
     let client = pc_client(&server);
-    let report = AlertSource::update_status(&client, &targets, &update)
+    let report = AlertSource::update_alerts(&client, &targets, &update)
         .await
         .unwrap();
     assert_eq!(report.succeeded.len(), 1, "{report:?}");
@@ -464,11 +492,12 @@ async fn partner_center_status_answers_are_matched_case_insensitively_and_an_emp
     post.delete_async().await;
     server
         .mock_async(|when, then| {
-            when.method(POST).path(format!("/v1/fraudEvents/subscription/{SUB}/status"));
+            when.method(POST)
+                .path(format!("/v1/fraudEvents/subscription/{SUB}/status"));
             then.status(200);
         })
         .await;
-    let report = AlertSource::update_status(&client, &targets, &update)
+    let report = AlertSource::update_alerts(&client, &targets, &update)
         .await
         .unwrap();
     assert_eq!(report.unconfirmed.len(), 2, "{report:?}");
@@ -488,7 +517,7 @@ async fn partner_center_gets_only_what_it_documents() {
     let target: UpdateTarget = AlertId::new(format!("{SUB}_0000000a-766f-4209-9271-3ddf27755afa"))
         .unwrap()
         .into();
-    let err = AlertSource::update_status(
+    let err = AlertSource::update_alerts(
         &client,
         &[target],
         &StatusUpdate::resolved(ResolvedReason::Legitimate),
@@ -498,14 +527,24 @@ async fn partner_center_gets_only_what_it_documents() {
     assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
     assert!(err.to_string().contains("Graph"), "{err}");
     assert_eq!(any.calls_async().await, 0, "nothing sent");
-    assert!(!client.capabilities().accepts_reason(&ResolvedReason::Legitimate));
-    assert!(client.capabilities().accepts_reason(&ResolvedReason::Ignore));
+    assert!(
+        !client
+            .capabilities()
+            .accepts_reason(&ResolvedReason::Legitimate)
+    );
+    assert!(
+        client
+            .capabilities()
+            .accepts_reason(&ResolvedReason::Ignore)
+    );
 
     any.delete_async().await;
     // A type Partner Center does not document for EventType is matched on each event.
     let listed = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/fraudEvents").query_param_missing("EventType");
+            when.method(GET)
+                .path("/v1/fraudEvents")
+                .query_param_missing("EventType");
             then.status(200).json_body(json!([]));
         })
         .await;

@@ -524,7 +524,7 @@ async fn a_failed_early_refresh_keeps_the_valid_token_for_every_waiting_caller()
     let tokens = Arc::new(RefreshFails::default());
     let client = GraphClient::builder()
         .base_url(server.url("/beta"))
-        .credential_arc(tokens.clone())
+        .credential(tokens.clone())
         .build()
         .unwrap();
     client.get(&AlertId::new("first").unwrap()).await.unwrap();

@@ -22,6 +22,7 @@ mod client_credentials;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -153,6 +154,14 @@ impl fmt::Display for Scope {
 pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// A token for `scope`.
     async fn token(&self, scope: &Scope) -> Result<AccessToken, AuthError>;
+}
+
+/// A shared provider is a provider: pass an `Arc` to as many clients as should share it.
+#[async_trait::async_trait]
+impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
+    async fn token(&self, scope: &Scope) -> Result<AccessToken, AuthError> {
+        (**self).token(scope).await
+    }
 }
 
 /// A token you already hold, used as is for every request.

@@ -30,16 +30,17 @@ use url::Url;
 
 use crate::auth::{Scope, TokenCache, TokenProvider};
 use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError};
-use crate::model::lenient::{self, Rejected};
 use crate::http::{
     AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, encode_pairs, join,
     validate_base_url,
 };
+use crate::model::lenient::{self, Rejected};
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Field, Filter, apply_select};
 use crate::source::{AlertSource, Capabilities, SourceKind, UpdateReport, UpdateTarget};
 use crate::{
-    Alert, AlertId, AlertStatus, AlertType, FraudEvent, ResolvedReason, StatusUpdate, SubscriptionId,
+    Alert, AlertId, AlertStatus, AlertType, FraudEvent, ResolvedReason, StatusUpdate,
+    SubscriptionId,
 };
 
 /// Partner Center's global endpoint, the default base URL.
@@ -123,12 +124,6 @@ impl FraudEventsClientBuilder {
     /// The token provider (the client caches its tokens).
     pub fn credential(mut self, provider: impl TokenProvider + 'static) -> Self {
         self.credential = Some(Arc::new(provider));
-        self
-    }
-
-    /// A shared token provider.
-    pub fn credential_arc(mut self, provider: Arc<dyn TokenProvider>) -> Self {
-        self.credential = Some(provider);
         self
     }
 
@@ -382,9 +377,14 @@ impl PageFetcher for Pages {
             .map(|r| response.item_error(Api::PartnerCenter, r))
             .collect();
         let (next, repeat_ends) = match at.0 {
-            Cursor::PageNumber { number, size, pass } => {
-                listing.next_page(number, size, pass, served, fresh.len() as u64, self.inner.max_passes)?
-            }
+            Cursor::PageNumber { number, size, pass } => listing.next_page(
+                number,
+                size,
+                pass,
+                served,
+                fresh.len() as u64,
+                self.inner.max_passes,
+            )?,
             _ => (None, false),
         };
         Ok(Page {
@@ -420,7 +420,8 @@ impl Listing {
         fresh: u64,
         max_passes: u32,
     ) -> Result<(Option<Continuation>, bool)> {
-        let page = |number, size, pass| Some(Continuation(Cursor::PageNumber { number, size, pass }));
+        let page =
+            |number, size, pass| Some(Continuation(Cursor::PageNumber { number, size, pass }));
         if served > 0 {
             self.pages_with_events += 1;
             self.new_in_pass += fresh;
@@ -442,9 +443,8 @@ impl Listing {
             return Ok((page(2, served, pass), true));
         }
         // The end of a pass.
-        let shifted_past = self.may_shrink
-            && self.pages_with_events > 1
-            && (pass == 0 || self.new_in_pass > 0);
+        let shifted_past =
+            self.may_shrink && self.pages_with_events > 1 && (pass == 0 || self.new_in_pass > 0);
         self.pages_with_events = 0;
         self.new_in_pass = 0;
         if !shifted_past {
@@ -891,7 +891,7 @@ impl AlertSource for FraudEventsClient {
     ///
     /// # Errors
     /// [`Error::Unsupported`], with nothing sent, for a reason other than Fraud or Ignore.
-    async fn update_status(
+    async fn update_alerts(
         &self,
         targets: &[UpdateTarget],
         update: &StatusUpdate,

@@ -47,7 +47,7 @@ const COLLECTION: [&str; 3] = ["security", "partner", "securityAlerts"];
 /// let query = AlertQuery::new().filter(Filter::status().eq(AlertStatus::Active));
 /// let mut alerts = client.list(&query);
 /// while let Some(alert) = alerts.try_next().await? {
-///     client.update_status(&alert.id, &StatusUpdate::resolved(ResolvedReason::Legitimate)).await?;
+///     client.update_alert(&alert.id, &StatusUpdate::resolved(ResolvedReason::Legitimate)).await?;
 /// }
 /// # Ok(()) }
 /// ```
@@ -96,12 +96,6 @@ impl GraphClientBuilder {
     /// The token provider (any [`TokenProvider`]; the client caches its tokens).
     pub fn credential(mut self, provider: impl TokenProvider + 'static) -> Self {
         self.credential = Some(Arc::new(provider));
-        self
-    }
-
-    /// A shared token provider.
-    pub fn credential_arc(mut self, provider: Arc<dyn TokenProvider>) -> Self {
-        self.credential = Some(provider);
         self
     }
 
@@ -251,9 +245,7 @@ impl<'de> Visitor<'de> for GraphPage<'_> {
                 "value" => {
                     at.set("value");
                     match rejected.as_deref_mut() {
-                        None => {
-                            map.next_value_seed(EachElement::new(|a: Alert| items.push(a)))?
-                        }
+                        None => map.next_value_seed(EachElement::new(|a: Alert| items.push(a)))?,
                         Some(rejected) => {
                             let mut index = 0;
                             map.next_value_seed(EachElement::new(|raw: &'de RawValue| {
@@ -300,12 +292,13 @@ impl<'de> Visitor<'de> for GraphPage<'_> {
     }
 }
 
+/// A decoded page's link, count, and items that cannot be alerts (each with how many alerts
+/// come before it).
+type Decoded = (Option<String>, Option<u64>, Vec<(usize, DecodeError)>);
+
 /// Decodes a Graph page into `items`: strictly in one pass, and only if that fails, again
 /// alert by alert (see [`lenient`](crate::model::lenient)).
-fn decode_page(
-    response: &Response,
-    items: &mut Vec<Alert>,
-) -> Result<(Option<String>, Option<u64>, Vec<(usize, DecodeError)>)> {
+fn decode_page(response: &Response, items: &mut Vec<Alert>) -> Result<Decoded> {
     let at = Cell::new("");
     let strict = response.json_seed(
         Api::Graph,
@@ -466,11 +459,7 @@ impl GraphClient {
     /// # Errors
     /// [`Error::InvalidInput`] before sending for a placeholder reason; [`Error::NotFound`]
     /// for an unknown id; [`Error::Forbidden`] without `PartnerSecurity.ReadWrite.All`.
-    pub async fn update_status(
-        &self,
-        id: &AlertId,
-        update: &StatusUpdate,
-    ) -> Result<Option<Alert>> {
+    pub async fn update_alert(&self, id: &AlertId, update: &StatusUpdate) -> Result<Option<Alert>> {
         update.validate()?;
         let url = join(&self.inner.collection, &[id.as_str()]);
         let body =
@@ -523,7 +512,7 @@ impl AlertSource for GraphClient {
     }
 
     /// One PATCH per alert, eight at a time, each with its own retries.
-    async fn update_status(
+    async fn update_alerts(
         &self,
         targets: &[UpdateTarget],
         update: &StatusUpdate,
@@ -536,7 +525,7 @@ impl AlertSource for GraphClient {
             .map(|t| {
                 let (client, id, update) = (self.clone(), t.id.clone(), update.clone());
                 async move {
-                    let r = GraphClient::update_status(&client, &id, &update).await;
+                    let r = GraphClient::update_alert(&client, &id, &update).await;
                     (id, r)
                 }
             })

@@ -23,11 +23,11 @@ pub use retry::RetryPolicy;
 pub(crate) use retry::{Decision, Outcome, decide, parse_retry_after};
 
 use crate::auth::TokenCache;
-use crate::model::lenient::{self, Lenient, Rejected};
 use crate::error::{
     Api, DecodeError, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError,
     TimeoutError, TransportError,
 };
+use crate::model::lenient::{self, Lenient, Rejected};
 
 /// The crate's `User-Agent`.
 pub(crate) const USER_AGENT: &str = concat!("partner-alerts/", env!("CARGO_PKG_VERSION"));
@@ -315,7 +315,10 @@ impl Response {
     /// The error for one item of this page that cannot be an alert.
     pub(crate) fn item_error(&self, api: Api, item: Rejected) -> (usize, DecodeError) {
         let body = self.bytes();
-        let offset = item.at.saturating_sub(body.as_ptr() as usize).min(body.len());
+        let offset = item
+            .at
+            .saturating_sub(body.as_ptr() as usize)
+            .min(body.len());
         let e = DecodeError::item(
             api,
             body,

@@ -172,9 +172,7 @@ pub(crate) fn decide(
         Outcome::Status {
             status: 500 | 502 | 504,
             ..
-        } if !is_write => {
-            retry_or_stop(policy, attempt, left, jitter)
-        }
+        } if !is_write => retry_or_stop(policy, attempt, left, jitter),
         Outcome::Connect | Outcome::Interrupted => retry_or_stop(policy, attempt, left, jitter),
         Outcome::Status { .. } => Decision::Stop,
     }
@@ -325,7 +323,14 @@ mod tests {
         for asked in [Duration::ZERO, S / 10] {
             for attempt in 1..=3 {
                 let floor = p.backoff_for(attempt, 0.0);
-                match decide(&p, attempt, status(429, Some(asked)), false, Duration::ZERO, 0.0) {
+                match decide(
+                    &p,
+                    attempt,
+                    status(429, Some(asked)),
+                    false,
+                    Duration::ZERO,
+                    0.0,
+                ) {
                     Decision::Retry(w) => assert!(w >= floor && w >= S / 2, "{asked:?}: {w:?}"),
                     d => panic!("{d:?}"),
                 }

@@ -26,15 +26,13 @@ pub(crate) trait Lenient: DeserializeOwned {
 /// Decodes one item property by property. `Err` says why it cannot be an alert at all, in
 /// words that hold none of its values.
 pub(crate) fn decode<T: Lenient>(raw: &str) -> Result<T, String> {
-    let value: Value =
-        serde_json::from_str(raw).map_err(|_| "it is not valid JSON".to_owned())?;
+    let value: Value = serde_json::from_str(raw).map_err(|_| "it is not valid JSON".to_owned())?;
     let Value::Object(map) = value else {
         return Err(format!("it is {}, not an object", kind(&value)));
     };
     let id = match map.get(T::ID) {
-        Some(Value::String(s)) => AlertId::new(s).map_err(|e| {
-            format!("its {} is not a usable id: it {}", T::ID, e.reason())
-        })?,
+        Some(Value::String(s)) => AlertId::new(s)
+            .map_err(|e| format!("its {} is not a usable id: it {}", T::ID, e.reason()))?,
         Some(v) => return Err(format!("its {} is {}, not a string", T::ID, kind(v))),
         None => return Err(format!("it has no {}", T::ID)),
     };
