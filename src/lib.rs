@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+mod endpoint;
 pub mod error;
 #[cfg(feature = "fraud-events")]
 pub mod fraud_events;

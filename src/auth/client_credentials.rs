@@ -9,7 +9,7 @@ use url::Url;
 use super::{AccessToken, Scope, Secret, TokenProvider};
 use crate::TenantId;
 use crate::error::{AuthError, InvalidInput};
-use crate::http::validate_base_url;
+use crate::endpoint::validate_base_url;
 
 const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 
@@ -94,7 +94,7 @@ impl TokenEndpoint {
 
 /// Reads a token endpoint's answer, refusing one larger than an API body may be.
 async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, AuthError> {
-    let limit = crate::http::DEFAULT_MAX_BODY_BYTES;
+    let limit = crate::endpoint::DEFAULT_MAX_BODY_BYTES;
     let unreadable = |e: reqwest::Error| {
         AuthError::new("token response could not be read")
             .transient()

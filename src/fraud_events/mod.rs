@@ -30,10 +30,8 @@ use url::Url;
 
 use crate::auth::{Scope, TokenCache, TokenProvider};
 use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError};
-use crate::http::{
-    AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, encode_pairs, join,
-    validate_base_url,
-};
+use crate::endpoint::{encode_pairs, join, validate_base_url};
+use crate::http::{AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport};
 use crate::model::lenient::{self, Rejected};
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Field, Filter, apply_select};

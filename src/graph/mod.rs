@@ -13,10 +13,8 @@ use url::Url;
 
 use crate::auth::{Scope, TokenCache, TokenProvider};
 use crate::error::{Api, DecodeError, Error, InvalidInput, Result};
-use crate::http::{
-    AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport, join,
-    validate_base_url,
-};
+use crate::endpoint::{join, validate_base_url};
+use crate::http::{AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport};
 use crate::model::lenient::{self, Rejected};
 use crate::model::wire::CowStr;
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};

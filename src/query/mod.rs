@@ -128,7 +128,7 @@ impl AlertQuery {
             url.set_query(None);
             return;
         }
-        url.set_query(Some(&crate::http::encode_pairs(&pairs)));
+        url.set_query(Some(&crate::endpoint::encode_pairs(&pairs)));
     }
 }
 
