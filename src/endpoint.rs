@@ -150,5 +150,4 @@ mod tests {
             &Url::parse("https://graph.microsoft.com:8443/beta").unwrap()
         ));
     }
-
 }

@@ -378,7 +378,7 @@ async fn a_hanging_token_provider_fails_the_call_within_its_budget() {
     let client = GraphClient::builder()
         .base_url(server.url("/beta"))
         .credential(Hangs)
-        .retry(RetryPolicy::standard().operation_budget(Duration::from_millis(200)))
+        .timeouts(partner_alerts::http::Timeouts::default().operation(Duration::from_millis(200)))
         .build()
         .unwrap();
     let err = tokio::time::timeout(

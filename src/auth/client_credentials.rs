@@ -8,8 +8,8 @@ use url::Url;
 
 use super::{AccessToken, Scope, Secret, TokenProvider};
 use crate::TenantId;
-use crate::error::{AuthError, InvalidInput};
 use crate::endpoint::validate_base_url;
+use crate::error::{AuthError, InvalidInput};
 
 const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 

@@ -28,10 +28,10 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use url::Url;
 
-use crate::auth::{Scope, TokenCache, TokenProvider};
+use crate::auth::Scope;
+use crate::endpoint::{encode_pairs, join};
 use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError};
-use crate::endpoint::{encode_pairs, join, validate_base_url};
-use crate::http::{AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport};
+use crate::http::{Common, Request, Response, Transport, builder_setters};
 use crate::model::lenient::{self, Rejected};
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
 use crate::query::{AlertQuery, Field, Filter, apply_select};
@@ -97,45 +97,25 @@ impl fmt::Debug for FraudEventsClient {
 
 /// Builds a [`FraudEventsClient`].
 pub struct FraudEventsClientBuilder {
-    base_url: String,
-    credential: Option<Arc<dyn TokenProvider>>,
-    scope: Scope,
-    settings: Settings,
+    common: Common,
     new_model: bool,
     page_size: Option<u32>,
     max_pages: u32,
     max_passes: u32,
-    prefetch: bool,
 }
 
 impl fmt::Debug for FraudEventsClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FraudEventsClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("credential", &self.credential)
+            .field("common", &self.common)
             .field("new_model", &self.new_model)
+            .field("page_size", &self.page_size)
             .finish_non_exhaustive()
     }
 }
 
 impl FraudEventsClientBuilder {
-    /// The token provider (the client caches its tokens).
-    pub fn credential(mut self, provider: impl TokenProvider + 'static) -> Self {
-        self.credential = Some(Arc::new(provider));
-        self
-    }
-
-    /// The base URL (default [`DEFAULT_BASE_URL`]); `http://` only on loopback.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// The token scope (default `https://api.partnercenter.microsoft.com/.default`).
-    pub fn scope(mut self, scope: Scope) -> Self {
-        self.scope = scope;
-        self
-    }
+    builder_setters!();
 
     /// Whether to ask for the extended event shape with `X-NewEventsModel: true` (default
     /// on). Off, events come in the legacy shape, in one array, without paging.
@@ -174,67 +154,21 @@ impl FraudEventsClientBuilder {
         self
     }
 
-    /// The retry policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.settings.retry = policy;
-        self
-    }
-
-    /// The timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.settings.timeouts = timeouts;
-        self
-    }
-
-    /// The largest response body accepted, in bytes (default 64 MiB).
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.settings.max_body_bytes = bytes;
-        self
-    }
-
-    /// A `reqwest::Client` of your own; configure it not to follow redirects.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.settings.http = Some(client);
-        self
-    }
-
-    /// How to wait between retries.
-    pub fn sleep(mut self, sleep: Arc<dyn AsyncSleep>) -> Self {
-        self.settings.sleep = sleep;
-        self
-    }
-
-    /// Whether listings read one page ahead (default on).
-    pub fn prefetch(mut self, on: bool) -> Self {
-        self.prefetch = on;
-        self
-    }
-
     /// Checks the settings and builds the client.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when no credential was given or the base URL is not `https://`
     /// (or `http://` on loopback).
     pub fn build(self) -> Result<FraudEventsClient> {
-        let base = validate_base_url("base url", &self.base_url)?;
-        let credential = self.credential.ok_or_else(|| {
-            InvalidInput::new(
-                "credential",
-                "is required (RefreshTokenCredential, StaticToken, ...)",
-            )
-        })?;
+        let c = self
+            .common
+            .check("RefreshTokenCredential, StaticToken, ...")?;
         let mut headers: Vec<(&'static str, &'static str)> = vec![("ms-contract-version", "v1")];
         if self.new_model {
             headers.push(("x-neweventsmodel", "true"));
         }
-        let events = join(&base, &["v1", "fraudEvents"]);
-        let transport = Transport::new(
-            Api::PartnerCenter,
-            base,
-            TokenCache::new(credential, self.scope),
-            self.settings,
-            &headers,
-        )?;
+        let events = join(&c.base, &["v1", "fraudEvents"]);
+        let transport = Transport::new(Api::PartnerCenter, c.base, c.tokens, c.settings, &headers)?;
         Ok(FraudEventsClient {
             inner: Arc::new(Inner {
                 transport,
@@ -243,7 +177,7 @@ impl FraudEventsClientBuilder {
                 page_size: if self.new_model { self.page_size } else { None },
                 max_pages: self.max_pages,
                 max_passes: self.max_passes,
-                prefetch: self.prefetch,
+                prefetch: c.prefetch,
             }),
         })
     }
@@ -629,15 +563,11 @@ impl FraudEventsClient {
     /// pages of [`DEFAULT_PAGE_SIZE`].
     pub fn builder() -> FraudEventsClientBuilder {
         FraudEventsClientBuilder {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            credential: None,
-            scope: Scope::PARTNER_CENTER,
-            settings: Settings::default(),
+            common: Common::new(DEFAULT_BASE_URL, Scope::PARTNER_CENTER),
             new_model: true,
             page_size: Some(DEFAULT_PAGE_SIZE),
             max_pages: DEFAULT_MAX_PAGES,
             max_passes: DEFAULT_MAX_PASSES,
-            prefetch: true,
         }
     }
 

@@ -11,10 +11,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use url::Url;
 
-use crate::auth::{Scope, TokenCache, TokenProvider};
+use crate::auth::Scope;
+use crate::endpoint::join;
 use crate::error::{Api, DecodeError, Error, InvalidInput, Result};
-use crate::endpoint::{join, validate_base_url};
-use crate::http::{AsyncSleep, Request, Response, RetryPolicy, Settings, Timeouts, Transport};
+use crate::http::{Common, Request, Response, Transport, builder_setters};
 use crate::model::lenient::{self, Rejected};
 use crate::model::wire::CowStr;
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
@@ -71,88 +71,29 @@ impl fmt::Debug for GraphClient {
 
 /// Builds a [`GraphClient`].
 pub struct GraphClientBuilder {
-    base_url: String,
-    credential: Option<Arc<dyn TokenProvider>>,
-    scope: Scope,
-    settings: Settings,
+    common: Common,
     include_unknown_enum_members: bool,
-    prefetch: bool,
 }
 
 impl fmt::Debug for GraphClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GraphClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("credential", &self.credential)
-            .field("scope", &self.scope)
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
+            .field("common", &self.common)
+            .field(
+                "include_unknown_enum_members",
+                &self.include_unknown_enum_members,
+            )
+            .finish()
     }
 }
 
 impl GraphClientBuilder {
-    /// The token provider (any [`TokenProvider`]; the client caches its tokens).
-    pub fn credential(mut self, provider: impl TokenProvider + 'static) -> Self {
-        self.credential = Some(Arc::new(provider));
-        self
-    }
-
-    /// The base URL (default [`DEFAULT_BASE_URL`]): `https://`, or `http://` on loopback only
-    /// (the emulator, tests). Checked by [`GraphClientBuilder::build`].
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// The token scope (default `https://graph.microsoft.com/.default`).
-    pub fn scope(mut self, scope: Scope) -> Self {
-        self.scope = scope;
-        self
-    }
-
-    /// The retry policy (default [`RetryPolicy::standard`]).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.settings.retry = policy;
-        self
-    }
-
-    /// The timeouts (default [`Timeouts::default`]).
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.settings.timeouts = timeouts;
-        self
-    }
-
-    /// The largest response body accepted, in bytes (default 64 MiB); a larger page is an
-    /// error, not an out-of-memory.
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.settings.max_body_bytes = bytes;
-        self
-    }
-
-    /// A `reqwest::Client` of your own (proxies, certificates). Configure it not to follow
-    /// redirects (`reqwest::redirect::Policy::none()`): the crate refuses to, but cannot see
-    /// the ones such a client follows by itself.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.settings.http = Some(client);
-        self
-    }
-
-    /// How to wait between retries (default: tokio's timer).
-    pub fn sleep(mut self, sleep: Arc<dyn AsyncSleep>) -> Self {
-        self.settings.sleep = sleep;
-        self
-    }
+    builder_setters!();
 
     /// Whether to send `Prefer: include-unknown-enum-members` (default on), so that enum
     /// members Graph added after `unknownFutureValue` arrive under their real names.
     pub fn include_unknown_enum_members(mut self, on: bool) -> Self {
         self.include_unknown_enum_members = on;
-        self
-    }
-
-    /// Whether listings read one page ahead (default on).
-    pub fn prefetch(mut self, on: bool) -> Self {
-        self.prefetch = on;
         self
     }
 
@@ -162,31 +103,21 @@ impl GraphClientBuilder {
     /// [`Error::InvalidInput`] when no credential was given or the base URL is not `https://`
     /// (or `http://` on loopback).
     pub fn build(self) -> Result<GraphClient> {
-        let base = validate_base_url("base url", &self.base_url)?;
-        let credential = self.credential.ok_or_else(|| {
-            InvalidInput::new(
-                "credential",
-                "is required (StaticToken, ClientSecretCredential, ...)",
-            )
-        })?;
+        let c = self
+            .common
+            .check("StaticToken, ClientSecretCredential, ...")?;
         let headers: &[(&'static str, &'static str)] = if self.include_unknown_enum_members {
             &[("prefer", "include-unknown-enum-members")]
         } else {
             &[]
         };
-        let collection = join(&base, &COLLECTION);
-        let transport = Transport::new(
-            Api::Graph,
-            base,
-            TokenCache::new(credential, self.scope),
-            self.settings,
-            headers,
-        )?;
+        let collection = join(&c.base, &COLLECTION);
+        let transport = Transport::new(Api::Graph, c.base, c.tokens, c.settings, headers)?;
         Ok(GraphClient {
             inner: Arc::new(Inner {
                 transport,
                 collection,
-                prefetch: self.prefetch,
+                prefetch: c.prefetch,
             }),
         })
     }
@@ -403,12 +334,8 @@ impl GraphClient {
     /// A builder with the defaults: Graph beta, standard retries, read-ahead on.
     pub fn builder() -> GraphClientBuilder {
         GraphClientBuilder {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            credential: None,
-            scope: Scope::GRAPH,
-            settings: Settings::default(),
+            common: Common::new(DEFAULT_BASE_URL, Scope::GRAPH),
             include_unknown_enum_members: true,
-            prefetch: true,
         }
     }
 

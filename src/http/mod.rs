@@ -3,6 +3,7 @@
 //!
 //! The public items here configure it: [`RetryPolicy`], [`Timeouts`] and [`AsyncSleep`].
 
+mod builder;
 mod error_body;
 mod response;
 mod retry;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 pub use crate::endpoint::DEFAULT_MAX_BODY_BYTES;
+pub(crate) use builder::{Common, builder_setters};
 pub(crate) use response::Response;
 pub use retry::RetryPolicy;
 #[cfg(feature = "fuzzing")]
@@ -23,27 +25,33 @@ pub(crate) use transport::{Request, Settings, Transport};
 /// The crate's `User-Agent`.
 pub(crate) const USER_AGENT: &str = concat!("partner-alerts/", env!("CARGO_PKG_VERSION"));
 
-/// Timeouts for one call.
+/// The time limits of one call: the one place they are set.
 ///
 /// ```
 /// use std::time::Duration;
 /// use partner_alerts::http::Timeouts;
 ///
-/// let t = Timeouts::default().per_attempt(Duration::from_secs(20));
+/// let t = Timeouts::default()
+///     .per_attempt(Duration::from_secs(20))
+///     .operation(Duration::from_secs(120));
 /// assert_eq!(t.per_attempt_timeout(), Duration::from_secs(20));
+/// assert_eq!(t.operation_timeout(), Duration::from_secs(120));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
     connect: Duration,
     per_attempt: Duration,
+    operation: Duration,
 }
 
 impl Default for Timeouts {
-    /// 10 s to connect, 60 s for one attempt (sending, waiting, reading the whole body).
+    /// 10 s to connect, 60 s for one attempt (sending, waiting, reading the whole body), five
+    /// minutes for the whole call (every attempt, every wait between them, the token).
     fn default() -> Self {
         Timeouts {
             connect: Duration::from_secs(10),
             per_attempt: Duration::from_secs(60),
+            operation: Duration::from_secs(300),
         }
     }
 }
@@ -62,6 +70,14 @@ impl Timeouts {
         self
     }
 
+    /// The time allowed for the whole call: every attempt, the waits between them and the
+    /// token provider. A wait the service asks for that would overrun it fails the call at
+    /// once as throttled.
+    pub fn operation(mut self, d: Duration) -> Self {
+        self.operation = d;
+        self
+    }
+
     /// The connect timeout.
     pub fn connect_timeout(&self) -> Duration {
         self.connect
@@ -70,6 +86,11 @@ impl Timeouts {
     /// The per-attempt timeout.
     pub fn per_attempt_timeout(&self) -> Duration {
         self.per_attempt
+    }
+
+    /// The time limit of the whole call.
+    pub fn operation_timeout(&self) -> Duration {
+        self.operation
     }
 }
 
@@ -89,4 +110,3 @@ impl AsyncSleep for TokioSleep {
         Box::pin(tokio::time::sleep(duration))
     }
 }
-

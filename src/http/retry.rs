@@ -13,7 +13,8 @@ use chrono::{DateTime, Datelike, Utc};
 /// | any other status | not retried | not retried |
 ///
 /// A `Retry-After` longer than [`RetryPolicy::max_retry_after`], or one that would overrun
-/// the [`RetryPolicy::operation_budget`], is not slept through: the call fails at once with
+/// the operation's time limit ([`Timeouts::operation`](super::Timeouts::operation)), is not
+/// slept through: the call fails at once with
 /// [`Error::Throttled`](crate::Error::Throttled) carrying the wait, so the caller can
 /// reschedule instead of hanging.
 ///
@@ -32,7 +33,6 @@ pub struct RetryPolicy {
     initial_backoff: Duration,
     max_backoff: Duration,
     max_retry_after: Duration,
-    operation_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -43,14 +43,13 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// Four attempts, backoff from 0.5 s to 30 s with jitter, `Retry-After` honoured up to
-    /// 60 s, five minutes for all attempts and waits of one call.
+    /// 60 s (all within the operation's time limit, [`Timeouts::operation`](super::Timeouts::operation)).
     pub fn standard() -> Self {
         RetryPolicy {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(60),
-            operation_budget: Duration::from_secs(300),
         }
     }
 
@@ -79,17 +78,6 @@ impl RetryPolicy {
     pub fn max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
         self
-    }
-
-    /// The time all attempts and waits of one call may take.
-    pub fn operation_budget(mut self, total: Duration) -> Self {
-        self.operation_budget = total;
-        self
-    }
-
-    /// The time all attempts and waits of one call may take.
-    pub fn budget(&self) -> Duration {
-        self.operation_budget
     }
 
     /// Attempts in all.
@@ -132,16 +120,15 @@ pub(crate) enum Decision {
 }
 
 /// The retry table, as a pure function of its inputs. `attempt` is the number of attempts
-/// made so far; `jitter` is in `[0, 1)`.
+/// made so far; `left` the time left of the operation's limit; `jitter` is in `[0, 1)`.
 pub(crate) fn decide(
     policy: &RetryPolicy,
     attempt: u32,
     outcome: Outcome,
     is_write: bool,
-    elapsed: Duration,
+    left: Duration,
     jitter: f64,
 ) -> Decision {
-    let left = policy.operation_budget.saturating_sub(elapsed);
     let out_of_attempts = attempt >= policy.max_attempts;
     match outcome {
         Outcome::Status {
@@ -232,6 +219,8 @@ mod tests {
     use chrono::TimeZone;
 
     const S: Duration = Duration::from_secs(1);
+    /// The time left of a call that has just started, under the default limit.
+    const FULL: Duration = Duration::from_secs(300);
 
     fn status(status: u16, retry_after: Option<Duration>) -> Outcome {
         Outcome::Status {
@@ -280,7 +269,7 @@ mod tests {
     #[test]
     fn the_table() {
         let p = RetryPolicy::standard();
-        let z = Duration::ZERO;
+        let z = FULL;
         // Throttling honours Retry-After, for reads and writes, never sooner than asked.
         for write in [false, true] {
             match decide(&p, 1, status(429, Some(2 * S)), write, z, 0.5) {
@@ -328,7 +317,7 @@ mod tests {
                     attempt,
                     status(429, Some(asked)),
                     false,
-                    Duration::ZERO,
+                    FULL,
                     0.0,
                 ) {
                     Decision::Retry(w) => assert!(w >= floor && w >= S / 2, "{asked:?}: {w:?}"),
@@ -346,9 +335,7 @@ mod tests {
             RetryPolicy::standard().backoff(Duration::ZERO, Duration::ZERO),
             RetryPolicy::standard()
                 .max_retry_after(max)
-                .operation_budget(max)
                 .max_attempts(u32::MAX),
-            RetryPolicy::standard().operation_budget(Duration::ZERO),
         ];
         for p in &policies {
             for attempt in [1, 2, 31, 32, 33, u32::MAX] {
@@ -360,8 +347,10 @@ mod tests {
                     Outcome::Interrupted,
                 ] {
                     for jitter in [0.0, 1.0, f64::NAN] {
-                        let _ = decide(p, attempt, outcome, false, max, jitter);
-                        let _ = decide(p, attempt, outcome, true, Duration::ZERO, jitter);
+                        for left in [max, Duration::ZERO] {
+                            let _ = decide(p, attempt, outcome, false, left, jitter);
+                            let _ = decide(p, attempt, outcome, true, left, jitter);
+                        }
                     }
                 }
             }
@@ -372,22 +361,21 @@ mod tests {
     fn long_waits_fail_fast_as_throttled() {
         let p = RetryPolicy::standard().max_retry_after(10 * S);
         assert_eq!(
-            decide(&p, 1, status(429, Some(11 * S)), false, Duration::ZERO, 0.0),
+            decide(&p, 1, status(429, Some(11 * S)), false, FULL, 0.0),
             Decision::Throttled
         );
-        // A wait that fits the cap but not the budget left.
-        let p = p.operation_budget(20 * S);
+        // A wait that fits the cap but not the time left.
         assert_eq!(
-            decide(&p, 1, status(429, Some(5 * S)), false, 18 * S, 0.0),
+            decide(&p, 1, status(429, Some(5 * S)), false, 2 * S, 0.0),
             Decision::Throttled
         );
         // Out of attempts while still throttled.
         assert_eq!(
-            decide(&p, 4, status(429, Some(S)), false, Duration::ZERO, 0.0),
+            decide(&p, 4, status(429, Some(S)), false, FULL, 0.0),
             Decision::Throttled
         );
         assert_eq!(
-            decide(&p, 4, status(504, None), false, Duration::ZERO, 0.0),
+            decide(&p, 4, status(504, None), false, FULL, 0.0),
             Decision::Stop
         );
     }

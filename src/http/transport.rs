@@ -169,7 +169,7 @@ impl Transport {
             attempt += 1;
             // The provider's time counts against the operation's budget: one that hangs fails
             // this call, it does not stall the client.
-            let budget_left = self.settings.retry.budget().saturating_sub(start.elapsed());
+            let budget_left = self.left(start);
             let token = match tokio::time::timeout(budget_left, self.tokens.get()).await {
                 Ok(token) => token,
                 Err(_) => {
@@ -192,7 +192,7 @@ impl Transport {
                         attempt,
                         Outcome::Connect,
                         false,
-                        start.elapsed(),
+                        self.left(start),
                         jitter(),
                     ) {
                         Decision::Retry(wait) => {
@@ -215,12 +215,7 @@ impl Transport {
                 status = tracing::field::Empty,
                 request_id = tracing::field::Empty,
             );
-            let budget_left = self
-                .settings
-                .retry
-                .budget()
-                .saturating_sub(start.elapsed())
-                .max(Duration::from_millis(1));
+            let budget_left = self.left(start).max(Duration::from_millis(1));
             let result = self
                 .attempt(&req, lease.token.expose_secret(), &sent, budget_left)
                 .instrument(span.clone())
@@ -280,7 +275,7 @@ impl Transport {
                 attempt,
                 outcome,
                 req.is_write(),
-                start.elapsed(),
+                self.left(start),
                 jitter(),
             );
             match decision {
@@ -303,6 +298,14 @@ impl Transport {
                 }
             }
         }
+    }
+
+    /// The time left of the operation begun at `start`.
+    fn left(&self, start: Instant) -> Duration {
+        self.settings
+            .timeouts
+            .operation_timeout()
+            .saturating_sub(start.elapsed())
     }
 
     /// A new MS-RequestId after an answer (Partner Center's rule); Graph keeps its id.
@@ -545,7 +548,6 @@ impl FinalError {
     }
 }
 
-
 /// A draw in [0, 1] for spreading retries.
 fn jitter() -> f64 {
     f64::from(Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX)
@@ -565,4 +567,3 @@ fn classify(e: reqwest::Error) -> AttemptError {
         AttemptError::Interrupted(text)
     }
 }
-
