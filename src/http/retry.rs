@@ -312,14 +312,7 @@ mod tests {
         for asked in [Duration::ZERO, S / 10] {
             for attempt in 1..=3 {
                 let floor = p.backoff_for(attempt, 0.0);
-                match decide(
-                    &p,
-                    attempt,
-                    status(429, Some(asked)),
-                    false,
-                    FULL,
-                    0.0,
-                ) {
+                match decide(&p, attempt, status(429, Some(asked)), false, FULL, 0.0) {
                     Decision::Retry(w) => assert!(w >= floor && w >= S / 2, "{asked:?}: {w:?}"),
                     d => panic!("{d:?}"),
                 }

@@ -115,9 +115,13 @@ fn parse_fast(b: &[u8]) -> Option<DateTime<Utc>> {
 }
 
 fn parse_slow(s: &str) -> Option<DateTime<Utc>> {
+    use chrono::Timelike;
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .ok()
+        // A leap second (`:60`) has no instant of its own to write back: not a timestamp
+        // this crate can keep, so the value stays as sent, in `unparsed`.
+        .filter(|t| t.nanosecond() < 1_000_000_000)
 }
 
 /// Writes a timestamp as Graph does: RFC 3339 in UTC with `Z`, fractional seconds only as

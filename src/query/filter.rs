@@ -119,6 +119,16 @@ impl Field {
             .find(|f| f.name().eq_ignore_ascii_case(name))
     }
 
+    /// Whether the field's strings compare ignoring ASCII case: enum values, alert types and
+    /// ids do (the services vary their casing); free text (`displayName`, `description`,
+    /// `catalogOfferId`, `resolvedBy`) compares exactly, as the emulator's Graph does.
+    pub fn folds_case(self) -> bool {
+        !matches!(
+            self,
+            Field::DisplayName | Field::Description | Field::CatalogOfferId | Field::ResolvedBy
+        )
+    }
+
     /// The alert's value of a scalar field, as a literal (`None` if absent or not scalar).
     fn value_of(self, a: &Alert) -> Option<Literal> {
         fn s(v: &Option<impl AsRef<str>>) -> Option<Literal> {
@@ -207,11 +217,14 @@ impl Literal {
 
     /// Compares two literals of the same kind; strings ignore ASCII case (enum values, ids
     /// and alert types all compare that way).
-    fn compare(&self, other: &Literal) -> Option<std::cmp::Ordering> {
+    fn compare(&self, other: &Literal, fold: bool) -> Option<std::cmp::Ordering> {
         match (self, other) {
-            (Literal::String(a), Literal::String(b)) => {
-                Some(a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()))
-            }
+            (Literal::String(a), Literal::String(b)) if fold => Some(
+                a.bytes()
+                    .map(|c| c.to_ascii_lowercase())
+                    .cmp(b.bytes().map(|c| c.to_ascii_lowercase())),
+            ),
+            (Literal::String(a), Literal::String(b)) => Some(a.cmp(b)),
             (Literal::DateTime(a), Literal::DateTime(b)) => Some(a.cmp(b)),
             (Literal::Bool(a), Literal::Bool(b)) => Some(a.cmp(b)),
             _ => None,
@@ -534,7 +547,7 @@ impl Filter {
             Some(match e {
                 Expr::Cmp(field, op, lit) => match field.value_of(a) {
                     None => *op == Op::Ne,
-                    Some(v) => match (op, v.compare(lit)) {
+                    Some(v) => match (op, v.compare(lit, field.folds_case())) {
                         (_, None) => *op == Op::Ne,
                         (Op::Eq, Some(o)) => o == Equal,
                         (Op::Ne, Some(o)) => o != Equal,
@@ -546,7 +559,9 @@ impl Filter {
                 },
                 Expr::In(field, lits) => match field.value_of(a) {
                     None => false,
-                    Some(v) => lits.iter().any(|l| v.compare(l) == Some(Equal)),
+                    Some(v) => lits
+                        .iter()
+                        .any(|l| v.compare(l, field.folds_case()) == Some(Equal)),
                 },
                 Expr::And(x, y) => eval(x, a)? && eval(y, a)?,
                 Expr::Or(x, y) => eval(x, a)? || eval(y, a)?,
