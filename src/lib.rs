@@ -42,6 +42,11 @@ pub mod triage;
 
 pub use error::{Error, InvalidInput, RequestIds, Result};
 
+/// The README's examples, compiled (and run where they need no tenant) by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 /// Entry points for the fuzz targets in `fuzz/` (the `fuzzing` feature); not an API.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
