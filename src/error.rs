@@ -18,6 +18,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// The error type of every fallible call in this crate.
@@ -31,9 +32,9 @@ pub enum Error {
     /// The caller's input was rejected before anything was sent.
     #[error(transparent)]
     InvalidInput(InvalidInput),
-    /// The source cannot express this query or update; nothing was sent.
-    #[error("{0}")]
-    Unsupported(String),
+    /// The source cannot serve this query or update; nothing was sent.
+    #[error(transparent)]
+    Unsupported(Box<Unsupported>),
     /// No token could be obtained.
     #[error(transparent)]
     Auth(Box<AuthError>),
@@ -196,6 +197,33 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The error a service answer with `status` maps to, as the clients build it: 404 is
+    /// [`Error::NotFound`], 401 [`Error::Unauthorized`], 403 [`Error::Forbidden`], 429
+    /// [`Error::Throttled`], any other [`Error::Service`]. For test doubles of
+    /// [`AlertSource`](crate::AlertSource).
+    ///
+    /// ```
+    /// use partner_alerts::{Error, RequestIds};
+    /// use partner_alerts::error::{Api, ServiceError};
+    ///
+    /// let ids = RequestIds::new(uuid::Uuid::nil()).with_request_id("req-1");
+    /// let e = Error::from_service(ServiceError::new(Api::Graph, 404, ids));
+    /// assert!(e.is_not_found());
+    /// assert_eq!(e.request_id().as_deref(), Some("req-1"));
+    /// ```
+    pub fn from_service(e: ServiceError) -> Self {
+        let e = Box::new(e);
+        match e.status {
+            404 => Error::NotFound(e),
+            401 => Error::Unauthorized(e),
+            403 => Error::Forbidden(e),
+            429 => Error::Throttled(e),
+            _ => Error::Service(e),
+        }
+    }
+}
+
 impl From<InvalidInput> for Error {
     fn from(e: InvalidInput) -> Self {
         Error::InvalidInput(e)
@@ -251,6 +279,41 @@ impl fmt::Display for InvalidInput {
 
 impl std::error::Error for InvalidInput {}
 
+/// A query or update a source cannot serve, refused before anything was sent: which API, and
+/// what (with what to do instead).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{api} cannot {what}")]
+pub struct Unsupported {
+    api: Api,
+    what: String,
+}
+
+impl Unsupported {
+    /// `api` cannot do `what` (a phrase completing "`api` cannot ...").
+    pub fn new(api: Api, what: impl Into<String>) -> Self {
+        Unsupported {
+            api,
+            what: what.into(),
+        }
+    }
+
+    /// The API that cannot serve it.
+    pub fn api(&self) -> Api {
+        self.api
+    }
+
+    /// What it cannot do, and what to do instead.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+}
+
+impl From<Unsupported> for Error {
+    fn from(e: Unsupported) -> Self {
+        Error::Unsupported(Box::new(e))
+    }
+}
+
 /// Which API answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -280,14 +343,16 @@ pub struct RequestIds {
     pub(crate) client_request_id: Uuid,
     pub(crate) request_id: Option<String>,
     pub(crate) correlation_id: Option<String>,
-    pub(crate) date: Option<String>,
+    pub(crate) date: Option<DateTime<Utc>>,
     pub(crate) diagnostic: Option<String>,
     pub(crate) correlation_vector: Option<String>,
     pub(crate) server_id: Option<String>,
 }
 
 impl RequestIds {
-    pub(crate) fn new(client_request_id: Uuid) -> Self {
+    /// The ids of a request the client sent with `client_request_id` and that no answer has
+    /// completed yet (for test doubles; the clients fill the rest from each answer).
+    pub fn new(client_request_id: Uuid) -> Self {
         Self {
             client_request_id,
             request_id: None,
@@ -314,9 +379,16 @@ impl RequestIds {
         self.correlation_id.as_deref()
     }
 
-    /// The service's date for the request, as it sent it.
-    pub fn date(&self) -> Option<&str> {
-        self.date.as_deref()
+    /// The service's time of the request (Graph's `innerError.date`, else the `Date`
+    /// header), when it sent one the client could read.
+    pub fn date(&self) -> Option<DateTime<Utc>> {
+        self.date
+    }
+
+    /// The same ids, with the service's request id set (for test doubles).
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
     }
 
     /// Graph's `x-ms-ags-diagnostic` header (which data centre and server answered), as sent.
@@ -368,6 +440,23 @@ pub struct ServiceError {
     pub ids: RequestIds,
     /// How many attempts were made.
     pub attempts: u32,
+}
+
+impl ServiceError {
+    /// An answer of `status` from `api`, with no code, message or wait; set the public fields
+    /// for more. For test doubles: see [`Error::from_service`].
+    pub fn new(api: Api, status: u16, ids: RequestIds) -> Self {
+        ServiceError {
+            api,
+            status,
+            code: None,
+            message: None,
+            missing_permission: None,
+            retry_after: None,
+            ids,
+            attempts: 1,
+        }
+    }
 }
 
 impl fmt::Display for ServiceError {
@@ -470,6 +559,26 @@ impl TransportError {
     pub fn is_connect(&self) -> bool {
         self.connect
     }
+
+    /// Which API the request was for.
+    pub fn api(&self) -> Api {
+        self.api
+    }
+
+    /// What failed (the underlying error's text, never the URL).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The ids of the last attempt.
+    pub fn request_ids(&self) -> &RequestIds {
+        &self.ids
+    }
+
+    /// How many attempts were made.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
 }
 
 /// An attempt or the whole operation ran out of time.
@@ -480,6 +589,29 @@ pub struct TimeoutError {
     pub(crate) elapsed: Duration,
     pub(crate) ids: Option<RequestIds>,
     pub(crate) attempts: u32,
+}
+
+impl TimeoutError {
+    /// Which limit ran out (the per-attempt timeout, or the operation's limit while waiting
+    /// for the token provider).
+    pub fn what(&self) -> &str {
+        self.what
+    }
+
+    /// How long the call had run.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The ids of the attempt that timed out; `None` when no request was sent.
+    pub fn request_ids(&self) -> Option<&RequestIds> {
+        self.ids.as_ref()
+    }
+
+    /// How many attempts were made.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
 }
 
 /// The answer's body is not what the API documents: a whole page that could not be read, or

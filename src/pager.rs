@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use futures::stream::{FusedStream, Stream};
-use futures::{FutureExt, TryStreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
@@ -59,6 +59,26 @@ pub struct Page {
 }
 
 impl Page {
+    /// A page of `items`, served by the request `ids`, with no count and no next page: for
+    /// test doubles and sources of your own (see [`Pager::from_pages`]).
+    pub fn new(items: Vec<Alert>, ids: RequestIds) -> Self {
+        Page {
+            first_served: items.first().map(|a| a.id.clone()),
+            items,
+            count: None,
+            ids,
+            next: None,
+            repeat_ends: false,
+            rejected: Vec::new(),
+        }
+    }
+
+    /// The same page with the total the service reported.
+    pub fn with_count(mut self, count: u64) -> Self {
+        self.count = Some(count);
+        self
+    }
+
     /// The alerts of this page, in the order served.
     pub fn items(&self) -> &[Alert] {
         &self.items
@@ -244,6 +264,9 @@ impl Seen {
 /// and its continuation is known.
 struct Cursorial {
     fetcher: Arc<dyn PageFetcher>,
+    /// Pages from a stream of the caller's ([`Pager::from_pages`]), served as they come:
+    /// nothing to fetch, no continuation.
+    external: Option<futures::stream::BoxStream<'static, Result<Page>>>,
     /// The next page to fetch, when no flight holds it.
     next: Option<Continuation>,
     /// The page the consumer awaits.
@@ -274,6 +297,7 @@ impl Cursorial {
     fn new(fetcher: Arc<dyn PageFetcher>, start: Continuation, prefetch: bool) -> Self {
         Cursorial {
             fetcher,
+            external: None,
             seen: Seen::new(&start),
             next: Some(start),
             current: None,
@@ -315,6 +339,9 @@ impl Cursorial {
 
     /// Where the listing would resume: the page being fetched, or the next one.
     fn position(&self) -> Option<&Continuation> {
+        if self.external.is_some() {
+            return None;
+        }
         self.current
             .as_ref()
             .map(|f| &f.at)
@@ -350,6 +377,15 @@ impl Cursorial {
         }
         if self.done {
             return Poll::Ready(None);
+        }
+        if let Some(pages) = self.external.as_mut() {
+            return match futures::ready!(pages.poll_next_unpin(cx)) {
+                Some(page) => Poll::Ready(Some(page.map(|p| (Continuation(Cursor::Whole), p)))),
+                None => {
+                    self.done = true;
+                    Poll::Ready(None)
+                }
+            };
         }
         if self.current.is_none() {
             self.current = match (self.ahead.take(), self.next.take()) {
@@ -513,6 +549,41 @@ impl Pager {
         }
     }
 
+    /// A pager over pages of your own: for a test double of
+    /// [`AlertSource`](crate::AlertSource), or a source this crate does not know. It yields
+    /// each page's alerts in order, an `Err` as it comes (and goes on if the stream does);
+    /// [`Pager::pages`] gives the pages as they are. It has no continuation.
+    ///
+    /// ```
+    /// use partner_alerts::{Alert, AlertId, Page, Pager, RequestIds};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> partner_alerts::Result<()> {
+    /// let page = |ids: &[&str]| {
+    ///     let alerts = ids.iter().map(|id| Alert::new(AlertId::new(*id).unwrap())).collect();
+    ///     Ok(Page::new(alerts, RequestIds::new(uuid::Uuid::nil())))
+    /// };
+    /// let pager = Pager::from_pages(futures::stream::iter([page(&["a", "b"]), page(&["c"])]));
+    /// assert_eq!(pager.try_collect().await?.len(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_pages(pages: impl futures::Stream<Item = Result<Page>> + Send + 'static) -> Self {
+        let mut pager = Pager::failed(Error::InvalidResponse(Box::new(InvalidResponse::new(
+            "no page to fetch",
+            None,
+        ))));
+        pager.cursor.external = Some(Box::pin(pages));
+        pager
+    }
+
+    /// A pager over alerts of your own, one page each (see [`Pager::from_pages`]).
+    pub fn from_stream(
+        alerts: impl futures::Stream<Item = Result<Alert>> + Send + 'static,
+    ) -> Self {
+        Pager::from_pages(
+            alerts.map(|a| a.map(|a| Page::new(vec![a], RequestIds::new(uuid::Uuid::nil())))),
+        )
+    }
+
     /// A pager that yields `error` on its first poll, having sent nothing (a query the
     /// source cannot plan).
     pub(crate) fn failed(error: Error) -> Self {
@@ -525,12 +596,20 @@ impl Pager {
             ) -> BoxFuture<'static, Result<Response>> {
                 let e = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
                 Box::pin(async move {
-                    Err(e.unwrap_or_else(|| Error::Unsupported("the listing failed".into())))
+                    Err(e.unwrap_or_else(|| {
+                        Error::InvalidResponse(Box::new(InvalidResponse::new(
+                            "the listing failed",
+                            None,
+                        )))
+                    }))
                 })
             }
 
             fn decode(&self, _: &Continuation, _: Response, _: Vec<Alert>) -> Result<Page> {
-                Err(Error::Unsupported("the listing failed".into()))
+                Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
+                    "the listing failed",
+                    None,
+                ))))
             }
         }
         let mut pager = Pager::new(
@@ -589,6 +668,9 @@ impl Pager {
     /// yielded will come again), or the next page once it is read to its end. `None` when the
     /// listing is complete.
     pub fn continuation(&self) -> Option<&Continuation> {
+        if self.cursor.external.is_some() {
+            return None;
+        }
         match &self.current {
             Some((at, _)) if !self.items.is_empty() || !self.rejected.is_empty() => Some(at),
             _ => self.cursor.position(),

@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use crate::error::{Error, InvalidInput, Result};
 use crate::pager::Pager;
 use crate::query::{AlertQuery, Field};
@@ -21,11 +19,9 @@ use crate::{Alert, AlertId, AlertStatus, ResolvedReason, SubscriptionId};
 /// assert_eq!(u.reason(), Some(&ResolvedReason::Legitimate));
 /// assert_eq!(StatusUpdate::investigating().reason(), None);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusUpdate {
     status: AlertStatus,
-    #[serde(rename = "resolvedReason", skip_serializing_if = "Option::is_none")]
     reason: Option<ResolvedReason>,
 }
 
@@ -95,13 +91,25 @@ pub enum SourceKind {
 }
 
 /// An alert to update, with its subscription when known (Partner Center updates events per
-/// subscription, so it needs it; Graph does not).
+/// subscription, so it needs it; Graph does not). Built from an [`Alert`], an [`AlertId`] or
+/// [`UpdateTarget::new`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UpdateTarget {
     /// The alert's id.
     pub id: AlertId,
     /// The alert's subscription, if known.
     pub subscription_id: Option<SubscriptionId>,
+}
+
+impl UpdateTarget {
+    /// The alert `id`, in `subscription_id` when known.
+    pub fn new(id: AlertId, subscription_id: Option<SubscriptionId>) -> Self {
+        UpdateTarget {
+            id,
+            subscription_id,
+        }
+    }
 }
 
 impl From<AlertId> for UpdateTarget {

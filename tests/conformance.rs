@@ -82,13 +82,11 @@ async fn conformance(source: &dyn AlertSource, emulator: &Emulator, to_alert_id:
         .iter()
         .find(|a| a.subscription_id != first.subscription_id)
         .unwrap();
-    let ghost = UpdateTarget {
-        id: AlertId::new(
-            "0c0c0c0c-0000-4000-8000-000000000000_0d0d0d0d-0000-4000-8000-000000000000",
-        )
-        .unwrap(),
-        subscription_id: Some(SubscriptionId::new("0c0c0c0c-0000-4000-8000-000000000000").unwrap()),
-    };
+    let ghost = UpdateTarget::new(
+        AlertId::new("0c0c0c0c-0000-4000-8000-000000000000_0d0d0d0d-0000-4000-8000-000000000000")
+            .unwrap(),
+        Some(SubscriptionId::new("0c0c0c0c-0000-4000-8000-000000000000").unwrap()),
+    );
     let targets = [
         UpdateTarget::from(first),
         UpdateTarget::from(*second),

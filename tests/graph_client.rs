@@ -523,7 +523,10 @@ async fn a_bad_request_is_not_retried_and_names_the_filter_problem() {
     assert_eq!(e.status, 400);
     assert_eq!(e.code.as_deref(), Some("BadRequest"));
     assert_eq!(e.ids.request_id(), Some("rid-400"));
-    assert_eq!(e.ids.date(), Some("2025-02-13T10:17:06"));
+    assert_eq!(
+        e.ids.date().map(|d| d.to_rfc3339()).as_deref(),
+        Some("2025-02-13T10:17:06+00:00")
+    );
     assert!(err.to_string().contains("Invalid filter clause"), "{err}");
     assert!(!err.is_retryable());
 }

@@ -1,6 +1,8 @@
 //! What the examples share: the triage table and credentials from the environment.
 #![allow(dead_code)]
 
+pub mod triage;
+
 use std::sync::Arc;
 
 use partner_alerts::Alert;

@@ -82,8 +82,9 @@ impl From<&str> for Secret {
     }
 }
 
-/// An access token and when it expires.
+/// An access token and when it expires. Built with [`AccessToken::new`].
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct AccessToken {
     /// The bearer token.
     pub token: Secret,

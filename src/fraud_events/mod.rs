@@ -30,7 +30,9 @@ use url::Url;
 
 use crate::auth::Scope;
 use crate::endpoint::{encode_pairs, join};
-use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError};
+use crate::error::{
+    Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError, Unsupported,
+};
 use crate::http::{Common, Request, Response, Transport, builder_setters};
 use crate::model::lenient::{self, Rejected};
 use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
@@ -582,18 +584,24 @@ impl FraudEventsClient {
         if let Some(f) = filter {
             f.validate()?;
             if f.has_raw() {
-                return Err(Error::Unsupported(format!(
-                    "Partner Center has no $filter, and a raw filter cannot be evaluated by the client: {f}"
-                )));
+                return Err(Unsupported::new(
+                    Api::PartnerCenter,
+                    "evaluate a raw filter (it has no $filter, and the client cannot read raw text); build the filter with Filter's typed methods",
+                )
+                .into());
             }
             if !self.inner.new_model
                 && let Some(field) = f.fields().into_iter().find(|f| !LEGACY_FIELDS.contains(f))
             {
                 // Every legacy event lacks it, so the filter would silently match none or all.
-                return Err(Error::Unsupported(format!(
-                    "the legacy events model has no {}; filter on it with the new events model",
-                    field.name()
-                )));
+                return Err(Unsupported::new(
+                    Api::PartnerCenter,
+                    format!(
+                        "filter on {} with the legacy events model, which lacks it; use the new events model",
+                        field.name()
+                    ),
+                )
+                .into());
             }
             if let Some(s) = f.required_eq(Field::Status).and_then(|l| l.as_string()) {
                 params.push((
@@ -886,9 +894,13 @@ impl AlertSource for FraudEventsClient {
 fn check_update(update: &StatusUpdate) -> Result<()> {
     update.validate()?;
     match update.reason() {
-        Some(reason) if !ACCEPTED_REASONS.contains(reason) => Err(Error::Unsupported(format!(
-            "Partner Center accepts Fraud or Ignore as the reason to resolve a fraud event, not {reason}; resolve as {reason} through Graph (GraphClient)"
-        ))),
+        Some(reason) if !ACCEPTED_REASONS.contains(reason) => Err(Unsupported::new(
+            Api::PartnerCenter,
+            format!(
+                "resolve a fraud event as {reason} (it accepts Fraud or Ignore); resolve as {reason} through Graph (GraphClient)"
+            ),
+        )
+        .into()),
         _ => Ok(()),
     }
 }

@@ -330,6 +330,24 @@ impl Pages {
     }
 }
 
+/// The PATCH body: only `status`, and `resolvedReason` when resolving.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PatchBody<'a> {
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved_reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a StatusUpdate> for PatchBody<'a> {
+    fn from(u: &'a StatusUpdate) -> Self {
+        PatchBody {
+            status: u.status().as_str(),
+            resolved_reason: u.reason().map(|r| r.as_str()),
+        }
+    }
+}
+
 impl GraphClient {
     /// A builder with the defaults: Graph beta, standard retries, read-ahead on.
     pub fn builder() -> GraphClientBuilder {
@@ -345,7 +363,7 @@ impl GraphClient {
     }
 
     /// The URL of the first page of `query`.
-    pub fn list_url(&self, query: &AlertQuery) -> Url {
+    fn list_url(&self, query: &AlertQuery) -> Url {
         let mut url = self.inner.collection.clone();
         query.apply_to(&mut url);
         url
@@ -387,8 +405,8 @@ impl GraphClient {
     pub async fn update_alert(&self, id: &AlertId, update: &StatusUpdate) -> Result<Option<Alert>> {
         update.validate()?;
         let url = join(&self.inner.collection, &[id.as_str()]);
-        let body =
-            serde_json::to_vec(update).map_err(|e| InvalidInput::new("update", e.to_string()))?;
+        let body = serde_json::to_vec(&PatchBody::from(update))
+            .map_err(|e| InvalidInput::new("update", e.to_string()))?;
         let response = self
             .inner
             .transport

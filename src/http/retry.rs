@@ -195,7 +195,7 @@ pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Durat
 /// An HTTP date in any of the three forms RFC 9110 (5.6.7) asks recipients to accept: IMF
 /// (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
 /// (`Sun Nov  6 08:49:37 1994`).
-fn http_date(value: &str) -> Option<DateTime<Utc>> {
+pub(super) fn http_date(value: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc2822(value) {
         return Some(t.with_timezone(&Utc));
     }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::error_body::{ErrorBody, InnerError, permission_in, required_permission};
 use super::response::Response;
-use super::retry::{Decision, Outcome, RetryPolicy, decide, parse_retry_after};
+use super::retry::{Decision, Outcome, RetryPolicy, decide, http_date, parse_retry_after};
 use super::{AsyncSleep, DEFAULT_MAX_BODY_BYTES, Timeouts, TokioSleep, USER_AGENT};
 use crate::auth::TokenCache;
 use crate::endpoint::{origin, same_origin};
@@ -424,8 +424,9 @@ impl Transport {
                 ids.request_id =
                     header("request-id").or_else(|| inner.and_then(|i| i.request_id.clone()));
                 ids.date = inner
-                    .and_then(|i| i.date.clone())
-                    .or_else(|| header("date"));
+                    .and_then(|i| i.date.as_deref())
+                    .and_then(|d| crate::model::wire::parse_timestamp(d).ok().flatten())
+                    .or_else(|| header("date").and_then(|d| http_date(&d)));
                 ids.diagnostic = header("x-ms-ags-diagnostic");
             }
             Api::PartnerCenter => {
@@ -433,7 +434,7 @@ impl Transport {
                 if let Some(c) = header("ms-correlationid") {
                     ids.correlation_id = Some(c);
                 }
-                ids.date = header("date");
+                ids.date = header("date").and_then(|d| http_date(&d));
                 ids.correlation_vector = header("ms-cv");
                 ids.server_id = header("ms-serverid");
             }

@@ -298,6 +298,7 @@ alert_types! {
 
 /// The two categories the Partner Center dashboard shows in its "Alert type" column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AlertCategory {
     /// A message sent to the customer and shown as a Service Health notification.
     AzureNotification,

@@ -27,7 +27,7 @@
 
 mod filter;
 
-pub use filter::{Field, FieldRef, Filter, Literal, ODataValue};
+pub use filter::{Field, FieldRef, Filter, Literal, ODataValue, Ordered};
 
 /// What to list: a filter, the properties to return, whether to count, a page size hint.
 ///
@@ -99,7 +99,7 @@ impl AlertQuery {
     }
 
     /// The OData query options, in a stable order, not yet percent-encoded.
-    pub fn odata_pairs(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn odata_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = Vec::new();
         if let Some(f) = &self.filter {
             pairs.push(("$filter", f.to_string()));
