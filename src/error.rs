@@ -315,7 +315,8 @@ impl From<Unsupported> for Error {
 }
 
 /// Which API answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum Api {
     /// Microsoft Graph (`/security/partner/securityAlerts`).

@@ -15,14 +15,61 @@ use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use crate::error::{DecodeError, Error, InvalidResponse, RequestIds, Result};
+use crate::error::{Api, DecodeError, Error, InvalidResponse, RequestIds, Result};
 use crate::http::Response;
 use crate::model::{Alert, AlertId};
+use crate::query::AlertQuery;
 
-/// Where a listing stands: the next page to request. Serialisable, so a listing can be
-/// resumed after a restart with the client's `resume`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Continuation(pub(crate) Cursor);
+/// Where a listing stands: the next page to request, which API it is for and (for Partner
+/// Center, whose pages carry no link that remembers it) the query. Serialisable, so a
+/// listing can be resumed after a restart with [`AlertSource::resume`](crate::AlertSource::resume);
+/// a continuation of one API is refused by the other's client before anything is sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Continuation {
+    api: Api,
+    #[serde(flatten)]
+    pub(crate) cursor: Cursor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    query: Option<Box<AlertQuery>>,
+}
+
+impl Continuation {
+    /// A Graph page to request.
+    pub(crate) fn graph(url: String) -> Self {
+        Continuation {
+            api: Api::Graph,
+            cursor: Cursor::Url(url),
+            query: None,
+        }
+    }
+
+    /// A Partner Center page of `query`.
+    pub(crate) fn partner_center(cursor: Cursor, query: &AlertQuery) -> Self {
+        Continuation {
+            api: Api::PartnerCenter,
+            cursor,
+            query: Some(Box::new(query.clone())),
+        }
+    }
+
+    /// Which API it continues a listing of.
+    pub fn api(&self) -> Api {
+        self.api
+    }
+
+    /// The query of a Partner Center listing.
+    pub(crate) fn query(&self) -> Option<&AlertQuery> {
+        self.query.as_deref()
+    }
+}
+
+impl std::hash::Hash for Continuation {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // The query is the same for every page of a listing.
+        self.api.hash(state);
+        self.cursor.hash(state);
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -380,7 +427,12 @@ impl Cursorial {
         }
         if let Some(pages) = self.external.as_mut() {
             return match futures::ready!(pages.poll_next_unpin(cx)) {
-                Some(page) => Poll::Ready(Some(page.map(|p| (Continuation(Cursor::Whole), p)))),
+                Some(page) => Poll::Ready(Some(page.map(|p| {
+                    (
+                        Continuation::partner_center(Cursor::Whole, &AlertQuery::new()),
+                        p,
+                    )
+                }))),
                 None => {
                     self.done = true;
                     Poll::Ready(None)
@@ -427,7 +479,7 @@ impl Cursorial {
         // A page that starts where the last one did is a repeat: none of it is yielded. (A
         // first page starts a new pass over the list; it repeats nothing.)
         let first = page.first_served.clone();
-        let restart = matches!(at.0, Cursor::PageNumber { number: 1, .. });
+        let restart = matches!(at.cursor, Cursor::PageNumber { number: 1, .. });
         if first.is_some() && first == self.last_first && !restart {
             self.next = None;
             if self.last_repeat_ends {
@@ -614,7 +666,7 @@ impl Pager {
         }
         let mut pager = Pager::new(
             Arc::new(Failed(std::sync::Mutex::new(Some(error)))),
-            Continuation(Cursor::Whole),
+            Continuation::partner_center(Cursor::Whole, &AlertQuery::new()),
             false,
         );
         pager.cursor.resumable = false;
@@ -786,7 +838,7 @@ mod tests {
             at: Continuation,
             _: Option<oneshot::Sender<Continuation>>,
         ) -> BoxFuture<'static, Result<Response>> {
-            let Cursor::PageNumber { number, .. } = at.0 else {
+            let Cursor::PageNumber { number, .. } = at.cursor else {
                 unreachable!("the tests start at page 1")
             };
             let ids: Vec<String> = (0..if number < 3 { 3 } else { 2 })
@@ -799,7 +851,7 @@ mod tests {
         fn decode(&self, at: &Continuation, r: Response, mut items: Vec<Alert>) -> Result<Page> {
             self.0.lock().unwrap().push(items.capacity());
             r.json_seed(Api::Graph, EachElement::new(|a: Alert| items.push(a)))?;
-            let Cursor::PageNumber { number, size, .. } = at.0 else {
+            let Cursor::PageNumber { number, size, .. } = at.cursor else {
                 unreachable!()
             };
             Ok(Page {
@@ -807,11 +859,16 @@ mod tests {
                 items,
                 count: None,
                 ids: RequestIds::new(uuid::Uuid::nil()),
-                next: (number < 3).then_some(Continuation(Cursor::PageNumber {
-                    number: number + 1,
-                    size,
-                    pass: 0,
-                })),
+                next: (number < 3).then(|| {
+                    Continuation::partner_center(
+                        Cursor::PageNumber {
+                            number: number + 1,
+                            size,
+                            pass: 0,
+                        },
+                        &AlertQuery::new(),
+                    )
+                }),
                 repeat_ends: false,
                 rejected: Vec::new(),
             })
@@ -819,11 +876,14 @@ mod tests {
     }
 
     fn start() -> Continuation {
-        Continuation(Cursor::PageNumber {
-            number: 1,
-            size: 3,
-            pass: 0,
-        })
+        Continuation::partner_center(
+            Cursor::PageNumber {
+                number: 1,
+                size: 3,
+                pass: 0,
+            },
+            &AlertQuery::new(),
+        )
     }
 
     #[tokio::test]

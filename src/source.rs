@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::error::{Error, InvalidInput, Result};
-use crate::pager::Pager;
+use crate::pager::{Continuation, Pager};
 use crate::query::{AlertQuery, Field};
 use crate::{Alert, AlertId, AlertStatus, ResolvedReason, SubscriptionId};
 
@@ -261,6 +261,19 @@ pub trait AlertSource: Send + Sync + std::fmt::Debug {
     /// Lists the alerts matching `query`, lazily. A query the source cannot serve is an
     /// [`Error::Unsupported`] on the first poll, before anything is sent.
     fn list(&self, query: &AlertQuery) -> Pager;
+
+    /// Continues a listing from a [`Continuation`] saved earlier ([`Pager::continuation`],
+    /// [`Page::next`](crate::Page::next)); it records its API and query. A continuation of
+    /// another API is an [`Error::InvalidInput`] on the first poll, with nothing sent.
+    ///
+    /// The default, for sources that cannot resume (a test double), is that error for every
+    /// continuation.
+    fn resume(&self, at: Continuation) -> Pager {
+        let _ = at;
+        Pager::failed(
+            InvalidInput::new("continuation", "this source cannot resume a listing").into(),
+        )
+    }
 
     /// Reads one alert.
     async fn get(&self, id: &AlertId) -> Result<Alert>;

@@ -1062,8 +1062,10 @@ async fn pages_after_a_partial_read_lose_and_repeat_nothing() {
     let mocks = three_pages(&server).await;
     let all = ["a", "b", "c", "d", "e", "f"];
     let link = |t: &str| -> Continuation {
-        serde_json::from_value(json!({"url": server.url(format!("{PATH}?$skiptoken={t}"))}))
-            .unwrap()
+        serde_json::from_value(
+            json!({"api": "graph", "url": server.url(format!("{PATH}?$skiptoken={t}"))}),
+        )
+        .unwrap()
     };
     let (p2, p3) = (link("p2"), link("p3"));
     let mut listings = 0;
@@ -1197,8 +1199,10 @@ async fn a_partner_center_continuation_is_refused_by_graph_without_a_request() {
             then.status(200).json_body(json!({"value": [alert("a")]}));
         })
         .await;
-    let pc: Continuation =
-        serde_json::from_value(json!({"pageNumber": {"number": 2, "size": 2}})).unwrap();
+    let pc: Continuation = serde_json::from_value(
+        json!({"api": "partnerCenter", "pageNumber": {"number": 2, "size": 2}, "query": {}}),
+    )
+    .unwrap();
     for prefetch in [true, false] {
         let client = builder(&server).prefetch(prefetch).build().unwrap();
         let (yielded, err) = drain(&mut client.resume(pc.clone())).await;

@@ -35,7 +35,7 @@ fn link(server: &MockServer, token: &str) -> String {
 }
 
 fn url_continuation(url: &str) -> Continuation {
-    serde_json::from_value(json!({ "url": url })).unwrap()
+    serde_json::from_value(json!({ "api": "graph", "url": url })).unwrap()
 }
 
 /// The ids yielded to the end or the first error, and the error.

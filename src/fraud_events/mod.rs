@@ -15,7 +15,7 @@
 //! | a raw filter | | [`Error::Unsupported`] before sending |
 //! | `$select` | | drops the other properties |
 //! | `$count` | no total | pages carry no count |
-//! | resume a listing | | [`FraudEventsClient::resume`] with the same query |
+//! | resume a listing | | [`FraudEventsClient::resume`]: the continuation carries the query |
 //! | get by id | no endpoint | lists the event's subscription (taken from the `<subscriptionId>_<id>` event id) and picks the event: one listing of that subscription per call |
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -197,6 +197,8 @@ struct Pages {
     inner: Arc<Inner>,
     plan: Plan,
     listing: Mutex<Listing>,
+    /// The listing's query, carried by its continuations.
+    query: AlertQuery,
 }
 
 /// What a listing has seen, across its pages and passes.
@@ -229,7 +231,7 @@ impl PageFetcher for Pages {
         let inner = self.inner.clone();
         let mut url = inner.events.clone();
         let mut params = self.plan.params.clone();
-        let paging = match at.0 {
+        let paging = match at.cursor {
             Cursor::Url(_) => {
                 return Box::pin(async {
                     Err(
@@ -258,6 +260,7 @@ impl PageFetcher for Pages {
         };
         let query = encode_pairs(&params);
         url.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
+        let query_of_listing = self.query.clone();
         Box::pin(async move {
             let mut response = inner.transport.send(Request::get(url, "list")).await?;
             // A guess at the next page, so its fetch overlaps this page's decoding: every
@@ -267,11 +270,14 @@ impl PageFetcher for Pages {
                 && memchr::memmem::find_iter(response.bytes(), b"\"eventId\"").count() as u64
                     >= u64::from(size)
             {
-                let _ = tx.send(Continuation(Cursor::PageNumber {
-                    number: number + 1,
-                    size,
-                    pass,
-                }));
+                let _ = tx.send(Continuation::partner_center(
+                    Cursor::PageNumber {
+                        number: number + 1,
+                        size,
+                        pass,
+                    },
+                    &query_of_listing,
+                ));
             }
             response.check_utf8();
             Ok(response)
@@ -310,14 +316,13 @@ impl PageFetcher for Pages {
             .into_iter()
             .map(|r| response.item_error(Api::PartnerCenter, r))
             .collect();
-        let (next, repeat_ends) = match at.0 {
+        let (next, repeat_ends) = match at.cursor {
             Cursor::PageNumber { number, size, pass } => listing.next_page(
-                number,
-                size,
-                pass,
+                (number, size, pass),
                 served,
                 fresh.len() as u64,
                 self.inner.max_passes,
+                &self.query,
             )?,
             _ => (None, false),
         };
@@ -347,15 +352,18 @@ impl Listing {
     /// none (at most `max_passes` passes).
     fn next_page(
         &mut self,
-        number: u32,
-        size: u32,
-        pass: u32,
+        (number, size, pass): (u32, u32, u32),
         served: u64,
         fresh: u64,
         max_passes: u32,
+        query: &AlertQuery,
     ) -> Result<(Option<Continuation>, bool)> {
-        let page =
-            |number, size, pass| Some(Continuation(Cursor::PageNumber { number, size, pass }));
+        let page = |number, size, pass| {
+            Some(Continuation::partner_center(
+                Cursor::PageNumber { number, size, pass },
+                query,
+            ))
+        };
         if served > 0 {
             self.pages_with_events += 1;
             self.new_in_pass += fresh;
@@ -519,12 +527,16 @@ pub(crate) fn decode_for_fuzzing(body: &[u8], number: u32, size: u32) -> Result<
         inner: client.inner.clone(),
         plan: client.plan(&AlertQuery::new())?,
         listing: Mutex::new(Listing::default()),
+        query: AlertQuery::new(),
     };
-    let at = Continuation(Cursor::PageNumber {
-        number,
-        size,
-        pass: 0,
-    });
+    let at = Continuation::partner_center(
+        Cursor::PageNumber {
+            number,
+            size,
+            pass: 0,
+        },
+        &AlertQuery::new(),
+    );
     pages.decode(&at, Response::with_body(body.to_vec()), Vec::new())
 }
 
@@ -642,14 +654,26 @@ impl FraudEventsClient {
             },
             None => Cursor::Whole,
         };
-        self.resume(query, Continuation(start))
+        self.resume(Continuation::partner_center(start, query))
     }
 
-    /// Continues a listing of `query` from a [`Continuation`] saved earlier (from
-    /// [`Page::next`] or [`Pager::continuation`]); pass the same query, since Partner Center
-    /// pages carry no link that remembers it.
-    pub fn resume(&self, query: &AlertQuery, at: Continuation) -> Pager {
-        let plan = match self.plan(query) {
+    /// Continues a listing from a [`Continuation`] saved earlier (from [`Page::next`] or
+    /// [`Pager::continuation`]); it carries its query. A Graph continuation is an
+    /// [`Error::InvalidInput`] on the first poll, with nothing sent.
+    pub fn resume(&self, at: Continuation) -> Pager {
+        let query = match (at.api(), at.query()) {
+            (Api::PartnerCenter, Some(q)) => q.clone(),
+            _ => {
+                return Pager::failed(
+                    InvalidInput::new(
+                        "continuation",
+                        "is not a Partner Center continuation (it continues a Graph listing, or carries no query)",
+                    )
+                    .into(),
+                );
+            }
+        };
+        let plan = match self.plan(&query) {
             Ok(p) => p,
             Err(e) => return Pager::failed(e),
         };
@@ -661,6 +685,7 @@ impl FraudEventsClient {
                     ..Listing::default()
                 }),
                 plan,
+                query,
             }),
             at,
             self.inner.prefetch,
@@ -814,6 +839,10 @@ impl AlertSource for FraudEventsClient {
 
     fn list(&self, query: &AlertQuery) -> Pager {
         FraudEventsClient::list(self, query)
+    }
+
+    fn resume(&self, at: Continuation) -> Pager {
+        FraudEventsClient::resume(self, at)
     }
 
     async fn get(&self, id: &AlertId) -> Result<Alert> {

@@ -287,7 +287,7 @@ impl PageFetcher for Pages {
     ) -> BoxFuture<'static, Result<Response>> {
         let inner = self.0.clone();
         Box::pin(async move {
-            let Cursor::Url(url) = at.0 else {
+            let Cursor::Url(url) = at.cursor else {
                 return Err(Error::InvalidInput(InvalidInput::new(
                     "continuation",
                     "is not a Graph continuation",
@@ -303,7 +303,7 @@ impl PageFetcher for Pages {
             if let Some(tx) = early_next
                 && let Some(link) = scan_next_link(response.bytes())
             {
-                let _ = tx.send(Continuation(Cursor::Url(link)));
+                let _ = tx.send(Continuation::graph(link));
             }
             response.check_utf8();
             Ok(response)
@@ -324,7 +324,7 @@ impl Pages {
             rejected,
             items,
             count,
-            next: next_link.map(|l| Continuation(Cursor::Url(l))),
+            next: next_link.map(Continuation::graph),
             ids: response.ids,
         })
     }
@@ -374,12 +374,22 @@ impl GraphClient {
         if let Some(Err(e)) = query.filter_expr().map(Filter::validate) {
             return Pager::failed(e.into());
         }
-        self.resume(Continuation(Cursor::Url(self.list_url(query).into())))
+        self.resume(Continuation::graph(self.list_url(query).into()))
     }
 
     /// Continues a listing from a [`Continuation`] saved earlier (from
-    /// [`Pager::continuation`] or [`Page::next`]).
+    /// [`Pager::continuation`] or [`Page::next`]). A Partner Center continuation is an
+    /// [`Error::InvalidInput`] on the first poll, with nothing sent.
     pub fn resume(&self, at: Continuation) -> Pager {
+        if at.api() != Api::Graph {
+            return Pager::failed(
+                InvalidInput::new(
+                    "continuation",
+                    "continues a Partner Center listing, not a Graph one",
+                )
+                .into(),
+            );
+        }
         Pager::new(Arc::new(Pages(self.inner.clone())), at, self.inner.prefetch)
     }
 
@@ -448,6 +458,10 @@ impl AlertSource for GraphClient {
 
     fn list(&self, query: &AlertQuery) -> Pager {
         GraphClient::list(self, query)
+    }
+
+    fn resume(&self, at: Continuation) -> Pager {
+        GraphClient::resume(self, at)
     }
 
     async fn get(&self, id: &AlertId) -> Result<Alert> {

@@ -11,7 +11,8 @@ use crate::{
 };
 
 /// A property of [`Alert`], as `$select` and `$filter` name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum Field {
     /// `id`
@@ -176,7 +177,8 @@ macro_rules! as_str {
 as_str!(AlertStatus, Severity, ConfidenceLevel, ResolvedReason);
 
 /// A value in a filter, rendered as OData writes it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum Literal {
     /// A string or enum member: `'active'` (a `'` inside is doubled).
@@ -287,7 +289,8 @@ pub struct FieldRef<T: ?Sized> {
     _type: PhantomData<fn() -> Box<T>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 enum Op {
     Eq,
     Ne,
@@ -365,7 +368,8 @@ impl<T: Ordered + ?Sized> FieldRef<T> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 enum Expr {
     Cmp(Field, Op, Literal),
     In(Field, Vec<Literal>),
@@ -391,7 +395,7 @@ enum Expr {
 ///     "(alertType eq 'CryptoMining' or alertType eq 'networkConnectionsToCryptoMiningPools') and not (status ne 'resolved')"
 /// );
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Filter(Expr);
 
 macro_rules! fields {

@@ -33,7 +33,8 @@ pub use filter::{Field, FieldRef, Filter, Literal, ODataValue, Ordered};
 ///
 /// The query is API-neutral: the Graph client renders it as OData; the FraudEvents client
 /// maps what Partner Center can evaluate to its parameters and evaluates the rest itself.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct AlertQuery {
     filter: Option<Filter>,
     select: Vec<Field>,
