@@ -275,6 +275,17 @@ pub trait AlertSource: Send + Sync + std::fmt::Debug {
         )
     }
 
+    /// Counts the alerts matching `query`'s filter. The default lists them and counts (what
+    /// the FraudEvents client does: Partner Center has no count); Graph asks the service.
+    async fn count(&self, query: &AlertQuery) -> Result<u64> {
+        let mut pager = self.list(query);
+        let mut n = 0u64;
+        while pager.try_next().await?.is_some() {
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Reads one alert.
     async fn get(&self, id: &AlertId) -> Result<Alert>;
 

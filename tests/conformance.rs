@@ -36,12 +36,25 @@ async fn conformance(source: &dyn AlertSource, emulator: &Emulator, to_alert_id:
         "the seed must give some active high alerts"
     );
     let got = source
-        .list(&AlertQuery::new().filter(filter))
+        .list(&AlertQuery::new().filter(filter.clone()))
         .try_collect()
         .await
         .unwrap();
     let got: BTreeSet<AlertId> = got.iter().map(|a| to_alert_id(emulator, &a.id)).collect();
     assert_eq!(got, expected);
+
+    // Counted: by the service (Graph's /$count) or by listing (Partner Center), the same.
+    assert_eq!(
+        source
+            .count(&AlertQuery::new().filter(filter.clone()))
+            .await
+            .unwrap(),
+        expected.len() as u64
+    );
+    assert_eq!(
+        source.count(&AlertQuery::new()).await.unwrap(),
+        seeded.len() as u64
+    );
 
     // Selected: only the asked-for properties come back.
     let selected = source

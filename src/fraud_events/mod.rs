@@ -272,7 +272,7 @@ impl PageFetcher for Pages {
             {
                 let _ = tx.send(Continuation::partner_center(
                     Cursor::PageNumber {
-                        number: number + 1,
+                        number: number.saturating_add(1),
                         size,
                         pass,
                     },
@@ -371,11 +371,17 @@ impl Listing {
         if served > u64::from(size) {
             // Over-full: the service pages by its own size, or ignores paging (then the next
             // page repeats this one, and that ends the listing).
-            return Ok((page(number + 1, size, pass), true));
+            return Ok((
+                number.checked_add(1).and_then(|n| page(n, size, pass)),
+                true,
+            ));
         }
         if served == u64::from(size) {
             self.size_proven = true;
-            return Ok((page(number + 1, size, pass), false));
+            return Ok((
+                number.checked_add(1).and_then(|n| page(n, size, pass)),
+                false,
+            ));
         }
         if served > 0 && !self.size_proven && number == 1 {
             // Short, at a size never served in full: the service may cap its pages. Go on at
@@ -392,7 +398,7 @@ impl Listing {
         if !shifted_past {
             return Ok((None, false));
         }
-        if pass + 1 >= max_passes {
+        if pass.saturating_add(1) >= max_passes {
             if max_passes <= 1 {
                 return Ok((None, false));
             }
@@ -784,12 +790,7 @@ impl FraudEventsClient {
         let response = self
             .inner
             .transport
-            .send(Request {
-                method: reqwest::Method::POST,
-                url,
-                body: Some(body),
-                operation: "update",
-            })
+            .send(Request::write(reqwest::Method::POST, url, body, "update"))
             .await?;
         if response.bytes().iter().all(u8::is_ascii_whitespace) {
             return Ok(Vec::new());

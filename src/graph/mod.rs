@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use crate::auth::Scope;
-use crate::endpoint::join;
+use crate::endpoint::{encode_pairs, join};
 use crate::error::{Api, DecodeError, Error, InvalidInput, Result};
 use crate::http::{Common, Request, Response, Transport, builder_setters};
 use crate::model::lenient::{self, Rejected};
@@ -393,6 +393,30 @@ impl GraphClient {
         Pager::new(Arc::new(Pages(self.inner.clone())), at, self.inner.prefetch)
     }
 
+    /// Counts the alerts matching `query`'s filter on the service (`/$count`), without
+    /// listing them.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending for an invalid filter; [`Error::Decode`] if the
+    /// answer is not a count.
+    pub async fn count(&self, query: &AlertQuery) -> Result<u64> {
+        let mut url = join(&self.inner.collection, &["$count"]);
+        if let Some(f) = query.filter_expr() {
+            f.validate()?;
+            url.set_query(Some(&encode_pairs(&[("$filter", f.to_string())])));
+        }
+        let mut request = Request::get(url, "list");
+        request.accept = Some("text/plain");
+        let response = self.inner.transport.send(request).await?;
+        let text = String::from_utf8_lossy(response.bytes());
+        text.trim().parse().map_err(|_| {
+            Error::InvalidResponse(Box::new(crate::error::InvalidResponse::new(
+                "the /$count answer is not a number",
+                Some(response.ids.clone()),
+            )))
+        })
+    }
+
     /// Reads one alert.
     ///
     /// # Errors
@@ -420,12 +444,7 @@ impl GraphClient {
         let response = self
             .inner
             .transport
-            .send(Request {
-                method: reqwest::Method::PATCH,
-                url,
-                body: Some(body),
-                operation: "update",
-            })
+            .send(Request::write(reqwest::Method::PATCH, url, body, "update"))
             .await?;
         if response.status == 204 || response.bytes().iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
@@ -462,6 +481,10 @@ impl AlertSource for GraphClient {
 
     fn resume(&self, at: Continuation) -> Pager {
         GraphClient::resume(self, at)
+    }
+
+    async fn count(&self, query: &AlertQuery) -> Result<u64> {
+        GraphClient::count(self, query).await
     }
 
     async fn get(&self, id: &AlertId) -> Result<Alert> {

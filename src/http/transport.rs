@@ -51,6 +51,8 @@ pub(crate) struct Request {
     pub(crate) body: Option<Vec<u8>>,
     /// The operation, for the permission hint of a 403 ("list", "get", "update").
     pub(crate) operation: &'static str,
+    /// The `Accept` header, when not JSON.
+    pub(crate) accept: Option<&'static str>,
 }
 
 impl Request {
@@ -60,6 +62,23 @@ impl Request {
             url,
             body: None,
             operation,
+            accept: None,
+        }
+    }
+
+    /// A JSON body to send with `method`.
+    pub(crate) fn write(
+        method: reqwest::Method,
+        url: Url,
+        body: Vec<u8>,
+        operation: &'static str,
+    ) -> Self {
+        Request {
+            method,
+            url,
+            body: Some(body),
+            operation,
+            accept: None,
         }
     }
 
@@ -326,6 +345,11 @@ impl Transport {
             .http
             .request(req.method.clone(), req.url.clone())
             .headers(self.headers.clone());
+        if let Some(accept) = req.accept {
+            let mut headers = self.headers.clone();
+            headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static(accept));
+            builder = builder.headers(headers);
+        }
         let mut auth = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
             AttemptError::Final(FinalError::Auth(
                 "the token provider returned a token with characters a header cannot hold",
