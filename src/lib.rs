@@ -1,29 +1,74 @@
 //! # partner-alerts
 //!
 //! Typed Rust access to the security alerts Microsoft raises on CSP customers' Azure
-//! subscriptions: the Microsoft Graph partner security alerts API
-//! (`/security/partner/securityAlerts`, beta) and the legacy Partner Center FraudEvents API
-//! (`/v1/fraudEvents`).
+//! subscriptions (crypto mining, anomalous VM or Machine Learning usage), through both of
+//! Microsoft's APIs: Graph's partner security alerts ([`GraphClient`], beta) and the legacy
+//! Partner Center FraudEvents API ([`FraudEventsClient`], being retired), behind one
+//! [`AlertSource`] trait.
 //!
-//! This release holds the models: [`Alert`] (Graph's `partnerSecurityAlert`), [`FraudEvent`]
-//! (both Partner Center shapes, with `From<FraudEvent> for Alert`), their parts, the open
-//! enums that never fail on a value Microsoft adds tomorrow, and validated ids.
+//! ## A tour, on the bundled emulator
+//!
+//! Runs as is (`cargo test` runs it): list the open high-severity alerts, page by page or
+//! alert by alert, resolve one, count what is left.
 //!
 //! ```
-//! use partner_alerts::{Alert, AlertStatus, AlertType, Severity};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use partner_alerts::auth::StaticToken;
+//! use partner_alerts::{
+//!     AlertQuery, AlertSource, AlertStatus, Filter, GraphClient, ResolvedReason, Severity,
+//!     StatusUpdate, UpdateTarget,
+//! };
 //!
-//! let page = r#"{"value":[{"id":"d8b202fc-a216-3404-69ef-bdffa445eff6",
-//!     "alertType":"networkConnectionsToCryptoMiningPools","status":"active",
-//!     "severity":"high","detectedDateTime":"2024-01-23T16:03:33.05Z"}]}"#;
-//! #[derive(serde::Deserialize)]
-//! struct Page { value: Vec<Alert> }
-//! let page: Page = serde_json::from_str(page)?;
-//! let alert = &page.value[0];
-//! assert_eq!(alert.status, Some(AlertStatus::Active));
-//! assert_eq!(alert.severity, Some(Severity::High));
-//! assert_eq!(alert.alert_type, Some(AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS));
-//! # Ok::<(), serde_json::Error>(())
+//! let emu = partner_alerts_emulator::Emulator::builder().alerts(300).seed(7).start().await?;
+//! // For Microsoft Graph: GraphClient::builder().credential(ClientSecretCredential::from_env()?)
+//! let client = GraphClient::builder()
+//!     .base_url(emu.graph_base_url())
+//!     .credential(StaticToken::new("emulator"))
+//!     .build()?;
+//!
+//! // A typed query, rendered as OData: status eq 'active' and severity eq 'high'.
+//! let urgent = AlertQuery::new()
+//!     .filter(Filter::status().eq(AlertStatus::Active).and(Filter::severity().eq(Severity::High)));
+//!
+//! // A lazy stream across every page; nothing is sent until it is polled.
+//! let mut alerts = client.list(&urgent);
+//! let mut targets = Vec::new();
+//! while let Some(alert) = alerts.try_next().await? {
+//!     targets.push(UpdateTarget::from(&alert));
+//! }
+//!
+//! // Resolve them; every alert is reported succeeded, failed or unconfirmed.
+//! let report = client
+//!     .update_alerts(&targets, &StatusUpdate::resolved(ResolvedReason::Legitimate))
+//!     .await?;
+//! assert!(report.is_complete());
+//! assert_eq!(client.count(&urgent).await?, 0);
+//! emu.shutdown().await;
+//! # Ok(()) }
 //! ```
+//!
+//! ## The parts
+//!
+//! | Part | What it is |
+//! |---|---|
+//! | [`GraphClient`], [`FraudEventsClient`] | one client per API: cheap to clone, built with a builder (base URL, credential, retry policy, time limits, an HTTP client of your own) |
+//! | [`AlertSource`] | the trait both implement (list, resume, count, get, update many, capabilities); code written against `&dyn AlertSource` runs on either |
+//! | [`Alert`], [`FraudEvent`] and [`model`] | the alerts, with open enums that never fail on a value Microsoft adds tomorrow, validated ids, and nothing lost on odd values ([`Alert::unparsed`]) |
+//! | [`AlertQuery`], [`Filter`] | typed OData: quotes doubled, invalid input refused before sending; evaluated on the client where Partner Center cannot |
+//! | [`Pager`], [`PageStream`], [`Continuation`] | paging as streams, one page read ahead, resumable after a restart |
+//! | [`Error`], [`error`] | one error type with predicates and the ids support asks for |
+//! | [`auth`] | token providers (static, client credentials, refresh token, `azure_identity`) and the cache |
+//! | [`http`] | the shared transport's settings: [`http::RetryPolicy`], [`http::Timeouts`] |
+//! | [`triage`] | the dashboard's figures |
+//!
+//! Guides: [`guide::enums`], [`guide::errors`], [`guide::migration`], [`guide::testing`].
+//!
+//! ## Cargo features
+//!
+//! `rustls` (default; TLS without OpenSSL), `native-tls`, `gzip` (default), `fraud-events`
+//! (default; the legacy client), `azure-identity` (any `azure_identity` credential as a token
+//! provider).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -33,6 +78,7 @@ pub mod error;
 #[cfg(feature = "fraud-events")]
 pub mod fraud_events;
 pub mod graph;
+pub mod guide;
 pub mod http;
 pub mod model;
 pub mod pager;
