@@ -289,6 +289,15 @@ pub trait AlertSource: Send + Sync + std::fmt::Debug {
     /// Reads one alert.
     async fn get(&self, id: &AlertId) -> Result<Alert>;
 
+    /// Reads the `fields` of one alert (`id` always comes); all of them when `fields` is
+    /// empty. Graph selects on the service; the default reads the whole alert and drops the
+    /// other fields.
+    async fn get_selected(&self, id: &AlertId, fields: &[Field]) -> Result<Alert> {
+        let mut alert = self.get(id).await?;
+        crate::query::apply_select(&mut alert, fields);
+        Ok(alert)
+    }
+
     /// Sets the status of each target, reporting per alert. Fails as a whole only when
     /// nothing was attempted (invalid input).
     async fn update_alerts(

@@ -74,6 +74,12 @@ async fn conformance(source: &dyn AlertSource, emulator: &Emulator, to_alert_id:
     assert_eq!(fetched.id, one.id);
     assert_eq!(fetched.status, one.status);
     assert_eq!(fetched.subscription_id, one.subscription_id);
+    let part = source
+        .get_selected(&one.id, &[Field::Status])
+        .await
+        .unwrap();
+    assert_eq!((&part.id, &part.status), (&one.id, &one.status));
+    assert!(part.subscription_id.is_none() && part.severity.is_none());
     let missing = source
         .get(
             &AlertId::new(

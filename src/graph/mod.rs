@@ -422,7 +422,19 @@ impl GraphClient {
     /// # Errors
     /// [`Error::NotFound`] for an unknown id; the other [`Error`] variants as for any call.
     pub async fn get(&self, id: &AlertId) -> Result<Alert> {
-        let url = join(&self.inner.collection, &[id.as_str()]);
+        self.get_selected(id, &[]).await
+    }
+
+    /// Reads the `fields` of one alert (`$select`; `id` always comes); all of them when
+    /// `fields` is empty.
+    pub async fn get_selected(&self, id: &AlertId, fields: &[Field]) -> Result<Alert> {
+        let mut url = join(&self.inner.collection, &[id.as_str()]);
+        let select = AlertQuery::new()
+            .select(fields.iter().copied())
+            .odata_pairs();
+        if !select.is_empty() {
+            url.set_query(Some(&encode_pairs(&select)));
+        }
         let response = self.inner.transport.send(Request::get(url, "get")).await?;
         response.one(Api::Graph)
     }
@@ -485,6 +497,10 @@ impl AlertSource for GraphClient {
 
     async fn count(&self, query: &AlertQuery) -> Result<u64> {
         GraphClient::count(self, query).await
+    }
+
+    async fn get_selected(&self, id: &AlertId, fields: &[Field]) -> Result<Alert> {
+        GraphClient::get_selected(self, id, fields).await
     }
 
     async fn get(&self, id: &AlertId) -> Result<Alert> {
