@@ -9,16 +9,9 @@ use serde_json::{Value, json};
 
 const PATH: &str = "/beta/security/partner/securityAlerts";
 
-/// The odd values measured on Graph pages: each once ended a listing for good.
-const GRAPH_ODD: &[(&str, &str)] = &[
-    ("detectedDateTime", r#""23/01/2024 16:03""#),
-    ("isTest", r#""yes""#),
-    ("severity", "42"),
-    ("affectedResources", r#""see portal""#),
-    ("additionalDetails", "[1,2]"),
-    ("activityLogs", r#"{"statusFrom":"active"}"#),
-    ("lastObservedDateTime", r#""""#),
-];
+/// The odd values measured on Graph pages (each once ended a listing for good): the
+/// emulator's list, served here by httpmock.
+const GRAPH_ODD: &[(&str, &str)] = partner_alerts_emulator::GRAPH_ODD_VALUES;
 
 fn graph_alert(n: usize) -> Value {
     json!({
