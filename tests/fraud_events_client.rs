@@ -87,6 +87,14 @@ async fn lists_with_the_new_model_header_pages_to_a_short_page_then_reads_the_li
                 .json_body(json!([event(SUB_A, 3, "Active", "High")]));
         })
         .await;
+    let page3 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/fraudEvents")
+                .query_param("PageNumber", "3");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
     let query = AlertQuery::new()
         .filter(
             Filter::status()
@@ -120,8 +128,10 @@ async fn lists_with_the_new_model_header_pages_to_a_short_page_then_reads_the_li
     );
     // Two pages: the list may have shifted under the listing, so a second pass reads it
     // again and finds nothing new.
+    // A short page 2, then an empty page 3 ends the pass (a short page alone never does).
     assert_eq!(page1.calls_async().await, 2);
     assert_eq!(page2.calls_async().await, 2);
+    assert_eq!(page3.calls_async().await, 2);
 }
 
 #[tokio::test]
@@ -313,6 +323,15 @@ async fn a_listing_resumes_from_a_saved_continuation() {
                 .query_param("PageNumber", "2");
             then.status(200)
                 .json_body(json!([event(SUB_A, 3, "Active", "High")]));
+        })
+        .await;
+    // A short page alone never ends a listing: an empty one does.
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/fraudEvents")
+                .query_param("PageNumber", "3");
+            then.status(200).json_body(json!([]));
         })
         .await;
     let client = FraudEventsClient::builder()

@@ -306,6 +306,14 @@ async fn an_over_full_page_is_not_taken_for_the_last() {
             then.status(200).json_body(json!([event(4, "High")]));
         })
         .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/fraudEvents")
+                .query_param("PageNumber", "3");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
     let (yielded, err) = drain(&mut fraud(&server, 2, 50).list(&AlertQuery::new())).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(page2.calls_async().await, 1, "page 2 is read once");

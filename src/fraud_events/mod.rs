@@ -346,10 +346,10 @@ impl Listing {
     /// listing filtered by status shifts when events change status while it runs (page 2
     /// then holds what was page 3), and a service may serve fewer events per page than
     /// asked. So: a short first page is read as the service's own page size, and paging
-    /// goes on at that size; only an empty page or a short page at a size the service has
-    /// served in full ends a pass; and a listing that spans more than one page reads the
-    /// list again from page 1, yielding only events it has not yielded, until a pass finds
-    /// none (at most `max_passes` passes).
+    /// goes on at that size; only an empty page ends a pass (a short page alone never does:
+    /// one more request); and a listing filtered by status that spans more than one page
+    /// reads the list again from page 1, yielding only events it has not yielded, until a
+    /// pass finds none (at most `max_passes` passes).
     fn next_page(
         &mut self,
         (number, size, pass): (u32, u32, u32),
@@ -390,7 +390,14 @@ impl Listing {
             self.size_proven = true;
             return Ok((page(2, served, pass), true));
         }
-        // The end of a pass.
+        if served > 0 {
+            // Short: most likely the last, but only an empty page says so.
+            return Ok((
+                number.checked_add(1).and_then(|n| page(n, size, pass)),
+                true,
+            ));
+        }
+        // An empty page: the end of a pass.
         let shifted_past =
             self.may_shrink && self.pages_with_events > 1 && (pass == 0 || self.new_in_pass > 0);
         self.pages_with_events = 0;
