@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 
-use crate::generate::{SplitMix64, derive};
+use crate::rng::{SplitMix64, derive};
 
 /// A fault the emulator can answer a request with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

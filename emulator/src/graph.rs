@@ -14,17 +14,18 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::fault::FaultKind;
-use crate::generate::SplitMix64;
 use crate::odata::{EnumMode, Filter, Select};
 use crate::quirks::{
     FOREIGN_GRAPH_BASE_URL, GRAPH_ODD_VALUES, RawObject, interleave, not_alert, odd_candidates,
     odd_value, raw,
 };
+use crate::record::Record;
+use crate::rng::SplitMix64;
 use crate::server::{
     Api, Ids, Prefer, Reply, Shared, add, bump, decode, encode, graph_error, parse_query,
     status_fault,
 };
-use crate::state::{Record, Store, change_status};
+use crate::state::{Store, change_status};
 use crate::{EMULATOR_UPN, Quirks};
 
 /// The most requests one `$batch` may hold.

@@ -121,6 +121,8 @@ mod graph;
 pub mod odata;
 mod partner_center;
 mod quirks;
+mod record;
+mod rng;
 mod server;
 mod state;
 

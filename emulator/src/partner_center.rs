@@ -17,8 +17,9 @@ use crate::quirks::{
     FRAUD_EVENTS_LEGACY_ODD_VALUES, FRAUD_EVENTS_ODD_VALUES, RawObject, interleave, not_alert,
     odd_value, raw,
 };
+use crate::record::Record;
 use crate::server::{Reply, Shared, add, bump, decode, parse_query, pc_error};
-use crate::state::{Record, change_status};
+use crate::state::change_status;
 
 /// The `EventType` values the API documents (reference section 4.3). Compared exactly, case
 /// included: the documentation lists these spellings and the events carry them, and a
