@@ -13,20 +13,21 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::envelope::{
+    Api, Ids, Prefer, Reply, decode, encode, graph_error, parse_query, status_fault,
+};
 use crate::fault::FaultKind;
 use crate::odata::{EnumMode, Filter, Select};
+use crate::quirks::Quirks;
 use crate::quirks::{
     FOREIGN_GRAPH_BASE_URL, GRAPH_ODD_VALUES, RawObject, interleave, not_alert, odd_candidates,
     odd_value, raw,
 };
 use crate::record::Record;
 use crate::rng::SplitMix64;
-use crate::server::{
-    Api, Ids, Prefer, Reply, Shared, add, bump, decode, encode, graph_error, parse_query,
-    status_fault,
-};
-use crate::state::{Store, change_status};
-use crate::{EMULATOR_UPN, Quirks};
+use crate::shared::Shared;
+use crate::state::{EMULATOR_UPN, Store, change_status};
+use crate::stats::{add, bump};
 
 /// The most requests one `$batch` may hold.
 const MAX_BATCH: usize = 20;

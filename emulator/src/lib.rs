@@ -113,6 +113,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod envelope;
 mod fault;
 mod generate;
 mod graph;
@@ -124,7 +125,9 @@ mod quirks;
 mod record;
 mod rng;
 mod server;
+mod shared;
 mod state;
+mod stats;
 
 use std::fmt;
 use std::io;
@@ -144,84 +147,17 @@ pub use quirks::{
     GRAPH_ODD_VALUES, NOT_ALERTS, Quirks, QuirksParseError,
 };
 
-use generate::Generator;
-use server::Shared;
-use state::{Persister, StateWriter, Store};
+pub use state::EMULATOR_UPN;
+pub use stats::Stats;
 
-/// The user (UPN) the emulator records as `updatedBy` and `resolvedBy` for changes made
-/// through either API.
-pub const EMULATOR_UPN: &str = "emulator@contosocloudpartners.onmicrosoft.com";
+use generate::Generator;
+use shared::Shared;
+use state::{Persister, StateWriter, Store};
 
 /// How many alerts are generated unless told otherwise.
 pub const DEFAULT_ALERTS: usize = 200;
 /// The Graph page size unless told otherwise.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
-
-/// Counters of what the emulator has served, for assertions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Requests to either API (a `$batch` counts once).
-    pub requests: u64,
-    /// Requests to the Graph API.
-    pub graph_requests: u64,
-    /// Requests to the Partner Center API.
-    pub partner_center_requests: u64,
-    /// Requests inside `$batch` bodies.
-    pub batch_items: u64,
-    /// Requests refused for want of a bearer token.
-    pub unauthorized: u64,
-    /// Faults: `429` answers.
-    pub throttled: u64,
-    /// Faults: `500` answers.
-    pub internal_errors: u64,
-    /// Faults: `503` answers.
-    pub unavailable: u64,
-    /// Faults: connections closed without an answer.
-    pub dropped: u64,
-    /// Faults: answers cut short.
-    pub truncated: u64,
-    /// Writes of the state file.
-    pub state_writes: u64,
-    /// Failed writes of the state file (logged through `tracing`).
-    pub state_write_errors: u64,
-    /// Quirks: odd values served ([`Quirks::odd_values`]).
-    pub odd_values: u64,
-    /// Quirks: items that are no alerts inserted ([`Quirks::not_alerts_every`]).
-    pub not_alerts: u64,
-    /// Quirks: list answers whose alerts were then resolved
-    /// ([`Quirks::resolve_served_pages`]).
-    pub resolved_pages: u64,
-    /// Quirks: pages the cap made smaller than asked ([`Quirks::page_size_cap`]).
-    pub capped_pages: u64,
-    /// Quirks: next links to another host ([`Quirks::foreign_next_link`]).
-    pub foreign_links: u64,
-    /// Quirks: next links to the page itself ([`Quirks::repeated_next_link`]).
-    pub repeated_links: u64,
-    /// Quirks: empty pages inserted ([`Quirks::empty_page_after`]).
-    pub empty_pages: u64,
-    /// Quirks: writes applied and answered with a `500` ([`Quirks::applied_then_500`]).
-    pub lost_answers: u64,
-}
-
-impl Stats {
-    /// Every injected fault.
-    pub fn faults(&self) -> u64 {
-        self.throttled + self.internal_errors + self.unavailable + self.dropped + self.truncated
-    }
-
-    /// Every quirk served (each odd value, item, page, link and lost answer counts once).
-    pub fn quirks(&self) -> u64 {
-        self.odd_values
-            + self.not_alerts
-            + self.resolved_pages
-            + self.capped_pages
-            + self.foreign_links
-            + self.repeated_links
-            + self.empty_pages
-            + self.lost_answers
-    }
-}
 
 /// Configures and starts an [`Emulator`]; from [`Emulator::builder`].
 #[derive(Clone, Debug)]

@@ -11,15 +11,16 @@ use partner_alerts::{
 use serde_json::Value;
 use serde_json::value::{RawValue, to_raw_value};
 
-use crate::EMULATOR_UPN;
+use crate::envelope::{Reply, decode, parse_query, pc_error};
 use crate::generate::{Partner, service_name};
 use crate::quirks::{
     FRAUD_EVENTS_LEGACY_ODD_VALUES, FRAUD_EVENTS_ODD_VALUES, RawObject, interleave, not_alert,
     odd_value, raw,
 };
 use crate::record::Record;
-use crate::server::{Reply, Shared, add, bump, decode, parse_query, pc_error};
-use crate::state::change_status;
+use crate::shared::Shared;
+use crate::state::{EMULATOR_UPN, change_status};
+use crate::stats::{add, bump};
 
 /// The `EventType` values the API documents (reference section 4.3). Compared exactly, case
 /// included: the documentation lists these spellings and the events carry them, and a
@@ -360,7 +361,7 @@ fn list(shared: &Shared, ctx: &Ctx, query: &str) -> Reply {
 fn quirky_events(
     shared: &Shared,
     ctx: &Ctx,
-    quirks: &crate::Quirks,
+    quirks: &crate::quirks::Quirks,
     events: &[FraudEvent],
 ) -> Vec<Box<RawValue>> {
     let list = if ctx.new_model {

@@ -7,16 +7,11 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::atomic::Ordering;
 
-use partner_alerts::{AlertId, AlertStatus, ResolvedReason};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
-
-use crate::server::Shared;
-use crate::state::change_status;
 
 const PC_ACTIVITY_LOGS: (&str, &str) = (
     "activityLogs",
@@ -88,12 +83,12 @@ pub const FOREIGN_GRAPH_BASE_URL: &str = "https://graph.example.invalid/beta";
 pub struct Quirks {
     odd_values: bool,
     not_alerts_every: Option<usize>,
-    resolve_served_pages: usize,
+    pub(crate) resolve_served_pages: usize,
     page_size_cap: Option<usize>,
     foreign_next_link: bool,
     repeated_next_link: bool,
     empty_page_after: Option<usize>,
-    applied_then_500: usize,
+    pub(crate) applied_then_500: usize,
 }
 
 impl Quirks {
@@ -321,67 +316,6 @@ impl FromStr for Quirks {
             }
         }
         Ok(q)
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Serving them
-
-impl Shared {
-    /// The quirks in force.
-    pub(crate) fn quirks(&self) -> Quirks {
-        self.quirk_state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Replaces the quirks.
-    pub(crate) fn set_quirks(&self, quirks: Quirks) {
-        *self.quirk_state.lock().unwrap_or_else(|e| e.into_inner()) = quirks;
-    }
-
-    /// Counts down one served list answer whose alerts get resolved; whether this one does.
-    pub(crate) fn take_resolved_page(&self) -> bool {
-        let mut q = self.quirk_state.lock().unwrap_or_else(|e| e.into_inner());
-        let take = q.resolve_served_pages > 0;
-        q.resolve_served_pages -= usize::from(take);
-        take
-    }
-
-    /// Counts down one applied write whose answer is lost; whether this one is.
-    pub(crate) fn take_lost_answer(&self) -> bool {
-        let mut q = self.quirk_state.lock().unwrap_or_else(|e| e.into_inner());
-        let take = q.applied_then_500 > 0;
-        q.applied_then_500 -= usize::from(take);
-        if take {
-            self.stats.lost_answers.fetch_add(1, Ordering::Relaxed);
-        }
-        take
-    }
-
-    /// Resolves the alerts of a served page that are not resolved yet, as a colleague in
-    /// the portal would (reason `ignore`).
-    pub(crate) fn resolve_as_colleague(&self, ids: &[AlertId], now: chrono::DateTime<chrono::Utc>) {
-        let g = &self.generator;
-        self.write(|s| {
-            for id in ids {
-                let Some(i) = s.index_of(id) else { continue };
-                if s.at(i).alert.status == Some(AlertStatus::Resolved) {
-                    continue;
-                }
-                s.modify(i, g, |a| {
-                    change_status(
-                        a,
-                        AlertStatus::Resolved,
-                        Some(ResolvedReason::Ignore),
-                        COLLEAGUE_UPN,
-                        now,
-                    )
-                });
-            }
-        });
-        self.stats.resolved_pages.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -464,6 +464,10 @@ pub(crate) fn normalize_given(alert: &mut Alert) {
     }
 }
 
+/// The user (UPN) the emulator records as `updatedBy` and `resolvedBy` for changes made
+/// through either API.
+pub const EMULATOR_UPN: &str = "emulator@contosocloudpartners.onmicrosoft.com";
+
 /// Moves an alert to `to` as a user would through either API: appends an activity log entry
 /// when the status changes, sets the resolution fields when resolving and clears them when
 /// reopening.

@@ -1,0 +1,196 @@
+//! The state the handlers and the [`Emulator`](crate::Emulator) handle share: the store, the
+//! clock, faults, the quirks in force, the counters and the state file's writer.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use chrono::{DateTime, Utc};
+use partner_alerts::{AlertId, AlertStatus, ResolvedReason};
+
+use crate::fault::FaultState;
+use crate::generate::Generator;
+use crate::quirks::{COLLEAGUE_UPN, Quirks};
+use crate::state::{StateWriter, Store, change_status, to_ticks};
+use crate::stats::{Counters, bump};
+
+/// Everything the handlers and the handle share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// Readers (listings, gets) share it; only changes take it alone.
+    pub store: RwLock<Store>,
+    pub generator: Generator,
+    /// A fixed "now", or `None` for the system clock.
+    pub clock: RwLock<Option<DateTime<Utc>>>,
+    pub faults: Mutex<FaultState>,
+    /// The quirks in force; the counting ones count down here.
+    pub quirk_state: Mutex<Quirks>,
+    pub stats: Counters,
+    pub page_size: usize,
+    /// The state file's writer, when there is a state file.
+    pub writer: Option<StateWriter>,
+    pub local_addr: SocketAddr,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not take the emulator down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    /// The emulator's "now", in whole 100 ns ticks as Graph stamps times.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        to_ticks(
+            self.clock
+                .read()
+                .map(|c| *c)
+                .unwrap_or_else(|e| *e.into_inner())
+                .unwrap_or_else(Utc::now),
+        )
+    }
+
+    /// Reads the store.
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        // A panic elsewhere must not take the emulator down with it.
+        f(&self.store.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Changes the store and, when something changed and a state file is set, wakes its
+    /// writer (the write happens in the background, outside the lock).
+    pub(crate) fn write<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        let (r, changed) = {
+            let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
+            let before = store.version;
+            let r = f(&mut store);
+            (r, store.version != before)
+        };
+        if let (Some(w), true) = (&self.writer, changed) {
+            w.changed();
+        }
+        r
+    }
+
+    /// Writes the state file now if it does not hold the current state yet; blocks. Errors
+    /// are counted and logged (a test would rather see a stale file than a panic).
+    pub(crate) fn flush_state(&self) {
+        let Some(w) = &self.writer else {
+            return;
+        };
+        // Cheap under the lock; serialising and writing happen after it is released.
+        let snapshot = self.read(Store::snapshot);
+        if w.persister.has(snapshot.version()) {
+            return;
+        }
+        let bytes = snapshot.to_file_bytes(self.generator.seed());
+        match w.persister.write(snapshot.version(), &bytes) {
+            Ok(true) => bump(&self.stats.state_writes),
+            Ok(false) => {}
+            Err(e) => {
+                bump(&self.stats.state_write_errors);
+                tracing::error!(error = %e, "writing the emulator's state file failed");
+            }
+        }
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
+        lock(&self.faults)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Serving the quirks
+
+impl Shared {
+    /// The quirks in force.
+    pub(crate) fn quirks(&self) -> Quirks {
+        self.quirk_state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the quirks.
+    pub(crate) fn set_quirks(&self, quirks: Quirks) {
+        *self.quirk_state.lock().unwrap_or_else(|e| e.into_inner()) = quirks;
+    }
+
+    /// Counts down one served list answer whose alerts get resolved; whether this one does.
+    pub(crate) fn take_resolved_page(&self) -> bool {
+        let mut q = self.quirk_state.lock().unwrap_or_else(|e| e.into_inner());
+        let take = q.resolve_served_pages > 0;
+        q.resolve_served_pages -= usize::from(take);
+        take
+    }
+
+    /// Counts down one applied write whose answer is lost; whether this one is.
+    pub(crate) fn take_lost_answer(&self) -> bool {
+        let mut q = self.quirk_state.lock().unwrap_or_else(|e| e.into_inner());
+        let take = q.applied_then_500 > 0;
+        q.applied_then_500 -= usize::from(take);
+        if take {
+            self.stats.lost_answers.fetch_add(1, Ordering::Relaxed);
+        }
+        take
+    }
+
+    /// Resolves the alerts of a served page that are not resolved yet, as a colleague in
+    /// the portal would (reason `ignore`).
+    pub(crate) fn resolve_as_colleague(&self, ids: &[AlertId], now: chrono::DateTime<chrono::Utc>) {
+        let g = &self.generator;
+        self.write(|s| {
+            for id in ids {
+                let Some(i) = s.index_of(id) else { continue };
+                if s.at(i).alert.status == Some(AlertStatus::Resolved) {
+                    continue;
+                }
+                s.modify(i, g, |a| {
+                    change_status(
+                        a,
+                        AlertStatus::Resolved,
+                        Some(ResolvedReason::Ignore),
+                        COLLEAGUE_UPN,
+                        now,
+                    )
+                });
+            }
+        });
+        self.stats.resolved_pages.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn shared(alerts: usize) -> Shared {
+        let now = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap();
+        let generator = Generator::new(1);
+        Shared {
+            store: RwLock::new(Store::generate(&generator, alerts, now)),
+            generator,
+            clock: RwLock::new(Some(now)),
+            faults: Mutex::new(FaultState::new(Default::default(), 1)),
+            quirk_state: Default::default(),
+            stats: Default::default(),
+            page_size: 10,
+            writer: None,
+            local_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+
+    #[test]
+    fn reads_do_not_wait_for_each_other() {
+        let shared = shared(5);
+        // Another thread reads while this one holds a read: with one lock for all (a
+        // mutex), this would never finish.
+        let n = shared.read(|_| {
+            std::thread::scope(|s| {
+                s.spawn(|| shared.read(|store| store.records().len()))
+                    .join()
+                    .unwrap()
+            })
+        });
+        assert_eq!(n, 5);
+    }
+}

@@ -1,0 +1,146 @@
+//! What the emulator has served: the public [`Stats`] and the atomic counters behind it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::fault::FaultKind;
+// For the documentation's links only.
+#[cfg(doc)]
+use crate::quirks::Quirks;
+
+/// Counters of what the emulator has served, for assertions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Requests to either API (a `$batch` counts once).
+    pub requests: u64,
+    /// Requests to the Graph API.
+    pub graph_requests: u64,
+    /// Requests to the Partner Center API.
+    pub partner_center_requests: u64,
+    /// Requests inside `$batch` bodies.
+    pub batch_items: u64,
+    /// Requests refused for want of a bearer token.
+    pub unauthorized: u64,
+    /// Faults: `429` answers.
+    pub throttled: u64,
+    /// Faults: `500` answers.
+    pub internal_errors: u64,
+    /// Faults: `503` answers.
+    pub unavailable: u64,
+    /// Faults: connections closed without an answer.
+    pub dropped: u64,
+    /// Faults: answers cut short.
+    pub truncated: u64,
+    /// Writes of the state file.
+    pub state_writes: u64,
+    /// Failed writes of the state file (logged through `tracing`).
+    pub state_write_errors: u64,
+    /// Quirks: odd values served ([`Quirks::odd_values`]).
+    pub odd_values: u64,
+    /// Quirks: items that are no alerts inserted ([`Quirks::not_alerts_every`]).
+    pub not_alerts: u64,
+    /// Quirks: list answers whose alerts were then resolved
+    /// ([`Quirks::resolve_served_pages`]).
+    pub resolved_pages: u64,
+    /// Quirks: pages the cap made smaller than asked ([`Quirks::page_size_cap`]).
+    pub capped_pages: u64,
+    /// Quirks: next links to another host ([`Quirks::foreign_next_link`]).
+    pub foreign_links: u64,
+    /// Quirks: next links to the page itself ([`Quirks::repeated_next_link`]).
+    pub repeated_links: u64,
+    /// Quirks: empty pages inserted ([`Quirks::empty_page_after`]).
+    pub empty_pages: u64,
+    /// Quirks: writes applied and answered with a `500` ([`Quirks::applied_then_500`]).
+    pub lost_answers: u64,
+}
+
+impl Stats {
+    /// Every injected fault.
+    pub fn faults(&self) -> u64 {
+        self.throttled + self.internal_errors + self.unavailable + self.dropped + self.truncated
+    }
+
+    /// Every quirk served (each odd value, item, page, link and lost answer counts once).
+    pub fn quirks(&self) -> u64 {
+        self.odd_values
+            + self.not_alerts
+            + self.resolved_pages
+            + self.capped_pages
+            + self.foreign_links
+            + self.repeated_links
+            + self.empty_pages
+            + self.lost_answers
+    }
+}
+
+/// The request counters behind [`Stats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub requests: AtomicU64,
+    pub graph_requests: AtomicU64,
+    pub partner_center_requests: AtomicU64,
+    pub batch_items: AtomicU64,
+    pub unauthorized: AtomicU64,
+    pub throttled: AtomicU64,
+    pub internal_errors: AtomicU64,
+    pub unavailable: AtomicU64,
+    pub dropped: AtomicU64,
+    pub truncated: AtomicU64,
+    pub state_writes: AtomicU64,
+    pub state_write_errors: AtomicU64,
+    pub odd_values: AtomicU64,
+    pub not_alerts: AtomicU64,
+    pub resolved_pages: AtomicU64,
+    pub capped_pages: AtomicU64,
+    pub foreign_links: AtomicU64,
+    pub repeated_links: AtomicU64,
+    pub empty_pages: AtomicU64,
+    pub lost_answers: AtomicU64,
+}
+
+pub(crate) fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Adds `n` to a counter.
+pub(crate) fn add(c: &AtomicU64, n: usize) {
+    c.fetch_add(n as u64, Ordering::Relaxed);
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> Stats {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Stats {
+            requests: g(&self.requests),
+            graph_requests: g(&self.graph_requests),
+            partner_center_requests: g(&self.partner_center_requests),
+            batch_items: g(&self.batch_items),
+            unauthorized: g(&self.unauthorized),
+            throttled: g(&self.throttled),
+            internal_errors: g(&self.internal_errors),
+            unavailable: g(&self.unavailable),
+            dropped: g(&self.dropped),
+            truncated: g(&self.truncated),
+            state_writes: g(&self.state_writes),
+            state_write_errors: g(&self.state_write_errors),
+            odd_values: g(&self.odd_values),
+            not_alerts: g(&self.not_alerts),
+            resolved_pages: g(&self.resolved_pages),
+            capped_pages: g(&self.capped_pages),
+            foreign_links: g(&self.foreign_links),
+            repeated_links: g(&self.repeated_links),
+            empty_pages: g(&self.empty_pages),
+            lost_answers: g(&self.lost_answers),
+        }
+    }
+
+    pub(crate) fn count_fault(&self, kind: FaultKind) {
+        bump(match kind {
+            FaultKind::Throttle => &self.throttled,
+            FaultKind::InternalServerError => &self.internal_errors,
+            FaultKind::ServiceUnavailable => &self.unavailable,
+            FaultKind::DropConnection => &self.dropped,
+            FaultKind::TruncateBody => &self.truncated,
+        });
+    }
+}
