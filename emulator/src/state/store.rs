@@ -1,16 +1,15 @@
-//! The emulator's state: the alerts both APIs serve, their Partner Center ids and names, and
-//! the state file that keeps them across restarts.
+//! The store: the alerts in listing order, indexed by Graph id, Partner Center event id and
+//! subscription, with the Partner Center names kept in step with each alert's ids.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use partner_alerts::{ActivityLog, Alert, AlertId, AlertStatus, ResolvedReason, Unparsed};
-use serde::{Deserialize, Serialize};
+use partner_alerts::{Alert, AlertId};
 
+use super::file::{FORMAT, Snapshot, StateFile};
 use crate::generate::Generator;
 use crate::record::{Record, Rendered};
 use crate::rng::SplitMix64;
@@ -32,18 +31,6 @@ pub(crate) struct Store {
     /// Bumped on every change; orders the state file writes.
     pub version: u64,
 }
-
-/// The state file's content.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StateFile {
-    format: u32,
-    seed: u64,
-    next_index: u64,
-    records: Vec<Record>,
-}
-
-const FORMAT: u32 = 1;
 
 /// A Partner Center event id for an alert that did not come from the generator: its
 /// subscription and a GUID derived from its Graph id, so the mapping is stable.
@@ -300,45 +287,6 @@ impl Store {
     }
 }
 
-/// The state as of one version, for the state file.
-pub(crate) struct Snapshot {
-    version: u64,
-    next_index: u64,
-    records: Vec<Arc<Record>>,
-}
-
-impl Snapshot {
-    /// The store version it holds.
-    pub(crate) fn version(&self) -> u64 {
-        self.version
-    }
-
-    /// The state file's bytes.
-    pub(crate) fn to_file_bytes(&self, seed: u64) -> Vec<u8> {
-        struct Records<'a>(&'a [Arc<Record>]);
-        impl Serialize for Records<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_seq(self.0.iter().map(|r| &**r))
-            }
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Out<'a> {
-            format: u32,
-            seed: u64,
-            next_index: u64,
-            records: Records<'a>,
-        }
-        serde_json::to_vec(&Out {
-            format: FORMAT,
-            seed,
-            next_index: self.next_index,
-            records: Records(&self.records),
-        })
-        .expect("the state always serialises")
-    }
-}
-
 const NO_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The key of an alert's subscription in the subscription index.
@@ -438,237 +386,9 @@ impl Keys {
     }
 }
 
-/// `t` cut to whole 100-nanosecond ticks: Graph's .NET back end writes at most seven
-/// fractional digits, so every time the emulator stores or stamps is a whole tick.
-pub(crate) fn to_ticks(t: DateTime<Utc>) -> DateTime<Utc> {
-    use chrono::Timelike;
-    t.with_nanosecond(t.nanosecond() / 100 * 100).unwrap_or(t)
-}
-
-/// Makes an alert given from outside (the handle) one the store can hold: every time cut to
-/// whole ticks, and no values its fields could not hold ([`Alert::unparsed`]): the state is
-/// typed, as the service's is, and written back it would clash with the properties rendered
-/// as `null` (odd values are served by [`Quirks::odd_values`](crate::Quirks::odd_values)).
-pub(crate) fn normalize_given(alert: &mut Alert) {
-    alert.unparsed = Unparsed::new();
-    for t in [
-        &mut alert.detected_date_time,
-        &mut alert.first_observed_date_time,
-        &mut alert.last_observed_date_time,
-        &mut alert.resolved_on_date_time,
-    ] {
-        *t = t.map(to_ticks);
-    }
-    for log in alert.activity_logs.iter_mut().flatten() {
-        log.updated_date_time = log.updated_date_time.map(to_ticks);
-    }
-}
-
-/// The user (UPN) the emulator records as `updatedBy` and `resolvedBy` for changes made
-/// through either API.
-pub const EMULATOR_UPN: &str = "emulator@contosocloudpartners.onmicrosoft.com";
-
-/// Moves an alert to `to` as a user would through either API: appends an activity log entry
-/// when the status changes, sets the resolution fields when resolving and clears them when
-/// reopening.
-pub(crate) fn change_status(
-    alert: &mut Alert,
-    to: AlertStatus,
-    reason: Option<ResolvedReason>,
-    by: &str,
-    now: DateTime<Utc>,
-) {
-    let from = alert.status.clone().unwrap_or(AlertStatus::Active);
-    if from != to {
-        alert
-            .activity_logs
-            .get_or_insert_with(Vec::new)
-            .push(ActivityLog::new(from.clone(), to.clone(), by, now));
-    }
-    if to == AlertStatus::Resolved {
-        if from != AlertStatus::Resolved || alert.resolved_on_date_time.is_none() {
-            alert.resolved_on_date_time = Some(now);
-            alert.resolved_by = Some(by.to_owned());
-        }
-        if reason.is_some() {
-            alert.resolved_reason = reason;
-        }
-    } else {
-        alert.resolved_reason = None;
-        alert.resolved_on_date_time = None;
-        alert.resolved_by = None;
-    }
-    alert.status = Some(to);
-}
-
-/// Writes the state file atomically: a temporary file in the same directory, then a rename.
-#[derive(Debug)]
-pub(crate) struct Persister {
-    path: PathBuf,
-    /// The version last written, so a slower writer never overwrites a newer state.
-    written: Mutex<Option<u64>>,
-}
-
-/// Makes every temporary file name unique, even for two emulators on one path.
-static TEMP_NAMES: AtomicU64 = AtomicU64::new(0);
-
-impl Persister {
-    /// A writer for `path`.
-    pub(crate) fn new(path: PathBuf) -> Self {
-        Persister {
-            path,
-            written: Mutex::new(None),
-        }
-    }
-
-    /// Records that the file holds state `version` (it was just loaded from it).
-    pub(crate) fn assume_written(&self, version: u64) {
-        *self.written.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
-    }
-
-    /// Whether state `version` (or a newer one) is in the file already.
-    pub(crate) fn has(&self, version: u64) -> bool {
-        self.written
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some_and(|w| w >= version)
-    }
-
-    /// Writes `bytes` as state `version`, unless it or a newer one was written already;
-    /// `Ok(true)` when it wrote.
-    pub(crate) fn write(&self, version: u64, bytes: &[u8]) -> io::Result<bool> {
-        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
-        if written.is_some_and(|w| version <= w) {
-            return Ok(false);
-        }
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "state.json".to_owned());
-        let tmp = self.path.with_file_name(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            TEMP_NAMES.fetch_add(1, Ordering::Relaxed)
-        ));
-        let result = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            // No fsync: the file has to survive a restart of the emulator, not of the machine.
-            drop(f);
-            std::fs::rename(&tmp, &self.path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result?;
-        *written = Some(version);
-        Ok(true)
-    }
-}
-
-/// What the background writer of the state file shares with the rest: changes only wake it
-/// ([`StateWriter::changed`]); it then snapshots the store and writes outside the lock, so a
-/// burst of changes costs one write or two, never one each.
-#[derive(Debug)]
-pub(crate) struct StateWriter {
-    pub persister: Persister,
-    wake: tokio::sync::Notify,
-    closed: AtomicBool,
-}
-
-impl StateWriter {
-    pub(crate) fn new(persister: Persister) -> Self {
-        StateWriter {
-            persister,
-            wake: tokio::sync::Notify::new(),
-            closed: AtomicBool::new(false),
-        }
-    }
-
-    /// The state changed: write it soon.
-    pub(crate) fn changed(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Write what is left and stop.
-    pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        self.wake.notify_one();
-    }
-
-    /// Runs the writer: `flush` writes the current state if it is not in the file yet (it
-    /// blocks, so it runs on the blocking pool). Ends after [`StateWriter::close`], with a
-    /// last flush.
-    pub(crate) async fn run<F>(&self, flush: F)
-    where
-        F: Fn() + Clone + Send + 'static,
-    {
-        loop {
-            // Read before flushing: a close that comes later wakes the wait below.
-            let closing = self.closed.load(Ordering::Acquire);
-            let _ = tokio::task::spawn_blocking(flush.clone()).await;
-            if closing {
-                return;
-            }
-            self.wake.notified().await;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap()
-    }
-
-    #[test]
-    fn status_changes_log_and_clear() {
-        let mut a = Alert::new(AlertId::new("a").unwrap());
-        a.status = Some(AlertStatus::Active);
-        change_status(
-            &mut a,
-            AlertStatus::Resolved,
-            Some(ResolvedReason::Fraud),
-            "me@x",
-            now(),
-        );
-        assert_eq!(a.status, Some(AlertStatus::Resolved));
-        assert_eq!(a.resolved_reason, Some(ResolvedReason::Fraud));
-        assert_eq!(a.resolved_on_date_time, Some(now()));
-        assert_eq!(a.resolved_by.as_deref(), Some("me@x"));
-        assert_eq!(a.activity_logs.as_ref().unwrap().len(), 1);
-        change_status(&mut a, AlertStatus::Active, None, "me@x", now());
-        assert_eq!(a.resolved_reason, None);
-        assert_eq!(a.resolved_on_date_time, None);
-        assert_eq!(a.resolved_by, None);
-        let logs = a.activity_logs.unwrap();
-        assert_eq!(logs.len(), 2);
-        assert_eq!(logs[1].status_from, Some(AlertStatus::Resolved));
-        assert_eq!(logs[1].status_to, Some(AlertStatus::Active));
-    }
-
-    #[test]
-    fn state_file_round_trips() {
-        let g = Generator::new(5);
-        let store = Store::generate(&g, 30, now());
-        let dir = std::env::temp_dir().join(format!("pae-state-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("state.json");
-        let p = Persister::new(path.clone());
-        assert!(p.write(1, &store.snapshot().to_file_bytes(5)).unwrap());
-        assert!(p.has(1));
-        assert!(!p.write(1, b"older").unwrap(), "not twice");
-        assert!(!p.write(0, b"older").unwrap(), "never an older state");
-        let (back, seed) = Store::load(&path).unwrap().unwrap();
-        assert_eq!(seed, 5);
-        assert_eq!(back.records(), store.records());
-        assert_eq!(back.next_index, 30);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 
     #[test]
     fn derived_event_ids_are_stable() {
