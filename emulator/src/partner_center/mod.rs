@@ -1,0 +1,9 @@
+//! The Partner Center side: `GET /v1/fraudEvents` and
+//! `POST /v1/fraudEvents/subscription/{subscriptionId}/status`, serving the same alerts as
+//! the Graph side through a [`FraudEvent`] view of each.
+
+mod event;
+mod handlers;
+
+pub(crate) use event::fraud_event;
+pub(crate) use handlers::{Ctx, dispatch};
