@@ -58,6 +58,7 @@ impl Continuation {
     }
 
     /// The query of a Partner Center listing.
+    #[cfg(feature = "fraud-events")]
     pub(crate) fn query(&self) -> Option<&AlertQuery> {
         self.query.as_deref()
     }

@@ -133,7 +133,6 @@ impl AlertQuery {
     }
 }
 
-#[cfg(feature = "fraud-events")]
 /// Keeps only the selected properties of an alert (and its id), for sources that cannot
 /// select server-side.
 pub(crate) fn apply_select(alert: &mut crate::Alert, fields: &[Field]) {
