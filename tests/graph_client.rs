@@ -1,5 +1,9 @@
 //! The Graph client against httpmock on loopback: what goes on the wire and how answers map.
 
+mod support;
+
+use support::sleep::NoSleep;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,17 +38,6 @@ fn builder(server: &MockServer) -> partner_alerts::GraphClientBuilder {
         .base_url(server.url("/beta"))
         .credential(StaticToken::new(TOKEN))
         .sleep(Arc::new(NoSleep::default()))
-}
-
-/// Records the waits asked for and returns at once.
-#[derive(Debug, Default)]
-struct NoSleep(Mutex<Vec<Duration>>);
-
-impl AsyncSleep for NoSleep {
-    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
-        self.0.lock().unwrap().push(d);
-        Box::pin(async {})
-    }
 }
 
 /// The distinct values of one header across the requests a mock was asked to match (a set:

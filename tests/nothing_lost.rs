@@ -1,6 +1,10 @@
 //! Nothing lost: a value the service sends is never a reason to lose an alert, a page or a
 //! listing. Each test reproduces a loss measured on an earlier release (httpmock, loopback).
 
+mod support;
+
+use support::sleep::NoSleep;
+
 use httpmock::Method::GET;
 use httpmock::MockServer;
 use partner_alerts::auth::StaticToken;
@@ -249,28 +253,16 @@ async fn odd_values_on_a_fraud_events_page_cost_no_event() {
 
 // Throttling and time limits.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use httpmock::Method::{PATCH, POST};
 use partner_alerts::auth::{AccessToken, Scope, TokenProvider};
 use partner_alerts::error::AuthError;
-use partner_alerts::http::{AsyncSleep, RetryPolicy};
+use partner_alerts::http::RetryPolicy;
 use partner_alerts::{
     AlertId, AlertSource, AlertType, Filter, ResolvedReason, StatusUpdate, UpdateTarget,
 };
-
-/// Records the waits asked for and returns at once.
-#[derive(Debug, Default)]
-struct NoSleep(Mutex<Vec<Duration>>);
-
-impl AsyncSleep for NoSleep {
-    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
-        self.0.lock().unwrap().push(d);
-        Box::pin(async {})
-    }
-}
 
 fn graph_with(server: &MockServer, sleep: Arc<NoSleep>, retry: RetryPolicy) -> GraphClient {
     GraphClient::builder()
