@@ -112,6 +112,12 @@ pub mod fuzzing {
         crate::fraud_events::decode_for_fuzzing(body, number, size)
     }
 
+    /// Whether the clients send `filter` (they refuse one they cannot render as OData before
+    /// sending anything).
+    pub fn filter_is_sent(filter: &crate::Filter) -> bool {
+        filter.validate().is_ok()
+    }
+
     /// Parses a `Retry-After` value at `now`.
     pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
         crate::http::parse_retry_after(value, now)

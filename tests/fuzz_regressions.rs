@@ -157,18 +157,40 @@ async fn a_fraud_events_continuation_at_the_last_page_number_does_not_panic() {
 // filter_roundtrip: a date outside 0000-9999 renders as text no OData parser reads.
 //
 // Found by `filter_roundtrip` at its 326th execution. The typed builder takes any
-// `DateTime<Utc>`; `format_timestamp` writes years outside 0000-9999 through chrono's `%Y`
-// (`+10000-01-01T00:00:00Z`, `-0001-12-31T23:59:59Z`), which is not RFC 3339 and beyond
-// `Edm.DateTimeOffset`: the emulator answers 400 ("Malformed literal"), and so would Graph.
-// The builder (or `AlertQuery` validation, as for an empty `in`) could refuse such a date
-// before anything is sent.
-#[test]
-#[ignore = "fuzz finding: a filter date outside 0000-9999 renders as +10000-.../-0001-..., which no OData parser reads"]
-fn a_filter_date_outside_four_digit_years_renders_as_odata() {
+// `DateTime<Utc>`; years outside 0000-9999 render through chrono's `%Y` (`+10000-01-01...`,
+// `-0001-12-31...`), which is not RFC 3339 and beyond `Edm.DateTimeOffset`: the emulator
+// answers 400 ("Malformed literal"), and so would Graph. Such a filter is now refused before
+// anything is sent, as an empty `in` is.
+#[tokio::test]
+async fn a_filter_date_outside_four_digit_years_is_refused_before_sending() {
     use chrono::{TimeZone, Utc};
-    let alert = Alert::new(AlertId::new("a1").unwrap());
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(serde_json::json!({"value": []}));
+        })
+        .await;
+    let client = graph_client(&server);
     let late = Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap();
     let early = Utc.with_ymd_and_hms(-1, 12, 31, 23, 59, 59).unwrap();
-    assert_emulator_agrees(&Filter::first_observed_date_time().gt(late), &alert);
-    assert_emulator_agrees(&Filter::detected_date_time().ne(early), &alert);
+    for filter in [
+        Filter::first_observed_date_time().gt(late),
+        Filter::detected_date_time().ne(early),
+        Filter::status()
+            .eq(partner_alerts::AlertStatus::Active)
+            .and(Filter::detected_date_time().in_([early])),
+    ] {
+        let err = client
+            .list(&AlertQuery::new().filter(filter))
+            .try_collect()
+            .await
+            .unwrap_err();
+        assert!(err.is_invalid_input(), "{err:?}");
+    }
+    assert_eq!(any.calls_async().await, 0, "nothing sent");
+    // Dates within the years OData can hold still render as the emulator reads them.
+    let alert = Alert::new(AlertId::new("a1").unwrap());
+    let edge = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+    assert_emulator_agrees(&Filter::first_observed_date_time().lt(edge), &alert);
 }

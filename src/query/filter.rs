@@ -481,12 +481,29 @@ impl Filter {
 
     /// Checks what the builder cannot refuse as it goes: an `in` with no values.
     pub(crate) fn validate(&self) -> Result<(), crate::InvalidInput> {
+        fn date(f: &Field, l: &Literal) -> Result<(), crate::InvalidInput> {
+            use chrono::Datelike;
+            match l {
+                Literal::DateTime(t) if !(0..=9999).contains(&t.year()) => {
+                    Err(crate::InvalidInput::new(
+                        "filter",
+                        format!(
+                            "compares {} with a date outside the years 0000-9999, which OData's DateTimeOffset cannot hold",
+                            f.name()
+                        ),
+                    ))
+                }
+                _ => Ok(()),
+            }
+        }
         fn walk(e: &Expr) -> Result<(), crate::InvalidInput> {
             match e {
                 Expr::In(f, lits) if lits.is_empty() => Err(crate::InvalidInput::new(
                     "filter",
                     format!("has `{} in ()` with no values", f.name()),
                 )),
+                Expr::In(f, lits) => lits.iter().try_for_each(|l| date(f, l)),
+                Expr::Cmp(f, _, l) => date(f, l),
                 Expr::And(a, b) | Expr::Or(a, b) => walk(a).and_then(|()| walk(b)),
                 Expr::Not(a) => walk(a),
                 _ => Ok(()),
