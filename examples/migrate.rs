@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use partner_alerts::auth::StaticToken;
-use partner_alerts::triage::Summary;
+use partner_alerts::triage::Dashboard;
 use partner_alerts::{AlertQuery, AlertSource, FraudEventsClient, GraphClient};
 use partner_alerts_emulator::Emulator;
 
@@ -22,14 +22,14 @@ async fn triage(source: &dyn AlertSource) -> partner_alerts::Result<()> {
             .map_or("-".to_owned(), |t| t.canonical().to_string());
         *by_type.entry(t).or_default() += 1;
     }
-    let s = Summary::compute(&alerts, Utc::now());
+    let d = Dashboard::compute(&alerts, Utc::now());
     println!(
-        "{:?}: {} alerts, {} unresolved, {} resolved, {} new this week",
+        "{:?}: {} alerts, {} unresolved, {} resolved, {} new in the last 7 days",
         source.kind(),
-        s.total,
-        s.unresolved,
-        s.resolved,
-        s.new_this_week
+        d.total,
+        d.unresolved,
+        d.resolved,
+        d.new_last_7_days
     );
     for (t, n) in by_type {
         println!("  {n:>5}  {t}");

@@ -2,7 +2,7 @@
 //! double too.
 
 use chrono::Utc;
-use partner_alerts::triage::Summary;
+use partner_alerts::triage::Dashboard;
 use partner_alerts::{
     AlertQuery, AlertSource, AlertStatus, Field, Filter, ResolvedReason, Severity, StatusUpdate,
     UpdateTarget,
@@ -31,14 +31,13 @@ pub async fn run(source: &dyn AlertSource, resolve: bool) -> Result<(), Error> {
         Field::DetectedDateTime,
         Field::ResolvedOnDateTime,
     ]);
-    let all = source.list(&figures).try_collect().await?;
-    let s = Summary::compute(&all, Utc::now());
-    let average = s.average_time_to_resolve.map_or("-".to_owned(), |d| {
-        format!("{:.1} h", d.num_minutes() as f64 / 60.0)
+    let d = Dashboard::from_source(source, &figures, Utc::now()).await?;
+    let average = d.average_time_to_resolve.map_or("-".to_owned(), |t| {
+        format!("{:.1} h", t.num_minutes() as f64 / 60.0)
     });
     println!(
-        "\nDashboard: average time {average} | new this week {} | resolved {} | unresolved {} | past the 1-hour target {}",
-        s.new_this_week, s.resolved, s.unresolved, s.overdue
+        "\nDashboard: average time {average} | new in 7 days {} | resolved {} | unresolved {} | past 1 hour {} | past 24 hours {}",
+        d.new_last_7_days, d.resolved, d.unresolved, d.unresolved_past_1h, d.unresolved_past_24h
     );
 
     let Some(first) = alerts.first() else {
