@@ -18,30 +18,29 @@
 //! | resume a listing | | [`FraudEventsClient::resume`]: the continuation carries the query |
 //! | get by id | no endpoint | lists the event's subscription (taken from the `<subscriptionId>_<id>` event id) and picks the event: one listing of that subscription per call |
 
+mod paging;
+mod plan;
+mod update;
+
+#[cfg(feature = "fuzzing")]
+pub(crate) use paging::decode_for_fuzzing;
+use paging::{Listing, Pages};
+use update::{ACCEPTED_REASONS, check_update};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 
-use futures::future::BoxFuture;
-use serde::Serialize;
-use serde_json::value::RawValue;
 use url::Url;
 
 use crate::auth::Scope;
-use crate::endpoint::{encode_pairs, join};
-use crate::error::{
-    Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError, Unsupported,
-};
-use crate::http::{Common, Request, Response, Transport, builder_setters};
-use crate::model::lenient::{self, Rejected};
-use crate::pager::{Continuation, Cursor, EachElement, Page, PageFetcher, Pager};
-use crate::query::{AlertQuery, Field, Filter, apply_select};
+use crate::endpoint::join;
+use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result, ServiceError};
+use crate::http::{Common, Transport, builder_setters};
+use crate::pager::{Continuation, Cursor, Pager};
+use crate::query::{AlertQuery, Field, Filter};
 use crate::source::{AlertSource, Capabilities, SourceKind, UpdateReport, UpdateTarget};
-use crate::{
-    Alert, AlertId, AlertStatus, AlertType, FraudEvent, ResolvedReason, StatusUpdate,
-    SubscriptionId,
-};
+use crate::{Alert, AlertId, FraudEvent, StatusUpdate, SubscriptionId};
 
 /// Partner Center's global endpoint, the default base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.partnercenter.microsoft.com";
@@ -185,404 +184,12 @@ impl FraudEventsClientBuilder {
     }
 }
 
-/// How a query is served: the parameters Partner Center evaluates, and what the client
-/// evaluates on each event.
-struct Plan {
-    params: Vec<(&'static str, String)>,
-    filter: Option<Filter>,
-    select: Vec<Field>,
-}
-
-struct Pages {
-    inner: Arc<Inner>,
-    plan: Plan,
-    listing: Mutex<Listing>,
-    /// The listing's query, carried by its continuations.
-    query: AlertQuery,
-}
-
-/// What a listing has seen, across its pages and passes.
-#[derive(Default)]
-struct Listing {
-    /// Whether the list can shrink under the listing, so a pass may skip events: only
-    /// `EventStatus` selects by a property that changes (events are never seen to be
-    /// deleted; subscription and type never change). Without it, offset pages can repeat
-    /// an event (new ones pushing the others down), never skip one.
-    may_shrink: bool,
-    /// Every event id served, as a 64-bit hash: an event shows once however often the
-    /// shifting list serves it.
-    seen: HashSet<u64>,
-    hasher: std::hash::RandomState,
-    /// Pages of the current pass that held events.
-    pages_with_events: u32,
-    /// Events of the current pass no earlier page had served.
-    new_in_pass: u64,
-    /// Whether the service served a full page at the current size (so it does not cap pages
-    /// below it).
-    size_proven: bool,
-}
-
-impl PageFetcher for Pages {
-    fn fetch(
-        &self,
-        at: Continuation,
-        early_next: Option<tokio::sync::oneshot::Sender<Continuation>>,
-    ) -> BoxFuture<'static, Result<Response>> {
-        let inner = self.inner.clone();
-        let mut url = inner.events.clone();
-        let mut params = self.plan.params.clone();
-        let paging = match at.cursor {
-            Cursor::Url(_) => {
-                return Box::pin(async {
-                    Err(
-                        InvalidInput::new("continuation", "is not a Partner Center continuation")
-                            .into(),
-                    )
-                });
-            }
-            Cursor::PageNumber { number, size, pass } => {
-                if number > inner.max_pages {
-                    return Box::pin(async move {
-                        Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
-                            format!(
-                                "the listing passed {} pages of {size}; stopping (raise max_pages if that is real)",
-                                inner.max_pages
-                            ),
-                            None,
-                        ))))
-                    });
-                }
-                params.push(("PageSize", size.to_string()));
-                params.push(("PageNumber", number.to_string()));
-                Some((number, size, pass))
-            }
-            Cursor::Whole => None,
-        };
-        let query = encode_pairs(&params);
-        url.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
-        let query_of_listing = self.query.clone();
-        Box::pin(async move {
-            let mut response = inner.transport.send(Request::get(url, "list")).await?;
-            // A guess at the next page, so its fetch overlaps this page's decoding: every
-            // event has one `"eventId"` key (activity logs are JSON inside strings, so their
-            // quotes are escaped). The decoded page decides.
-            if let (Some(tx), Some((number, size, pass))) = (early_next, paging)
-                && memchr::memmem::find_iter(response.bytes(), b"\"eventId\"").count() as u64
-                    >= u64::from(size)
-            {
-                let _ = tx.send(Continuation::partner_center(
-                    Cursor::PageNumber {
-                        number: number.saturating_add(1),
-                        size,
-                        pass,
-                    },
-                    &query_of_listing,
-                ));
-            }
-            response.check_utf8();
-            Ok(response)
-        })
-    }
-
-    fn decode(&self, at: &Continuation, response: Response, items: Vec<Alert>) -> Result<Page> {
-        let mut listing = self.listing.lock().unwrap_or_else(|p| p.into_inner());
-        let mut page = Served::new(items, &self.plan, &listing);
-        // Strictly in one pass; only if that fails, again event by event, so an odd value
-        // costs its field, and an item that is no event costs only itself.
-        let strict = response.json_seed(
-            Api::PartnerCenter,
-            EachElement::new(|e: FraudEvent| page.take(Ok(e))),
-        );
-        if strict.is_err() {
-            page.reset();
-            response.json_seed_at(
-                Api::PartnerCenter,
-                EachElement::new(|raw: &RawValue| {
-                    page.take(lenient::item::<FraudEvent>(raw.get()).map_err(|why| (raw, why)))
-                }),
-                || Some("$".to_owned()),
-            )?;
-        }
-        let Served {
-            items,
-            served,
-            first_served,
-            fresh,
-            rejected,
-            ..
-        } = page;
-        listing.seen.extend(fresh.iter().copied());
-        let rejected = rejected
-            .into_iter()
-            .map(|r| response.item_error(Api::PartnerCenter, r))
-            .collect();
-        let (next, repeat_ends) = match at.cursor {
-            Cursor::PageNumber { number, size, pass } => listing.next_page(
-                (number, size, pass),
-                served,
-                fresh.len() as u64,
-                self.inner.max_passes,
-                &self.query,
-            )?,
-            _ => (None, false),
-        };
-        Ok(Page {
-            items,
-            count: None,
-            ids: response.ids,
-            next,
-            first_served,
-            repeat_ends,
-            rejected,
-        })
-    }
-}
-
-impl Listing {
-    /// Where the listing goes after page `number` of `pass` served `served` events,
-    /// `fresh` of them new; and whether a repeat of this page would end it.
-    ///
-    /// Partner Center pages by offset, with no link, no total and no documented order, so a
-    /// listing filtered by status shifts when events change status while it runs (page 2
-    /// then holds what was page 3), and a service may serve fewer events per page than
-    /// asked. So: a short first page is read as the service's own page size, and paging
-    /// goes on at that size; only an empty page ends a pass (a short page alone never does:
-    /// one more request); and a listing filtered by status that spans more than one page
-    /// reads the list again from page 1, yielding only events it has not yielded, until a
-    /// pass finds none (at most `max_passes` passes).
-    fn next_page(
-        &mut self,
-        (number, size, pass): (u32, u32, u32),
-        served: u64,
-        fresh: u64,
-        max_passes: u32,
-        query: &AlertQuery,
-    ) -> Result<(Option<Continuation>, bool)> {
-        let page = |number, size, pass| {
-            Some(Continuation::partner_center(
-                Cursor::PageNumber { number, size, pass },
-                query,
-            ))
-        };
-        if served > 0 {
-            self.pages_with_events += 1;
-            self.new_in_pass += fresh;
-        }
-        if served > u64::from(size) {
-            // Over-full: the service pages by its own size, or ignores paging (then the next
-            // page repeats this one, and that ends the listing).
-            return Ok((
-                number.checked_add(1).and_then(|n| page(n, size, pass)),
-                true,
-            ));
-        }
-        if served == u64::from(size) {
-            self.size_proven = true;
-            return Ok((
-                number.checked_add(1).and_then(|n| page(n, size, pass)),
-                false,
-            ));
-        }
-        if served > 0 && !self.size_proven && number == 1 {
-            // Short, at a size never served in full: the service may cap its pages. Go on at
-            // the size it served (an empty next page says this was all).
-            let served = served as u32;
-            self.size_proven = true;
-            return Ok((page(2, served, pass), true));
-        }
-        if served > 0 {
-            // Short: most likely the last, but only an empty page says so.
-            return Ok((
-                number.checked_add(1).and_then(|n| page(n, size, pass)),
-                true,
-            ));
-        }
-        // An empty page: the end of a pass.
-        let shifted_past =
-            self.may_shrink && self.pages_with_events > 1 && (pass == 0 || self.new_in_pass > 0);
-        self.pages_with_events = 0;
-        self.new_in_pass = 0;
-        if !shifted_past {
-            return Ok((None, false));
-        }
-        if pass.saturating_add(1) >= max_passes {
-            if max_passes <= 1 {
-                return Ok((None, false));
-            }
-            return Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
-                format!(
-                    "the events kept changing while they were listed: after {max_passes} passes over the list, the last still found events the ones before had missed; list again"
-                ),
-                None,
-            ))));
-        }
-        Ok((page(1, size, pass + 1), false))
-    }
-}
-
-/// The events of one page as they are decoded.
-struct Served<'p> {
-    items: Vec<Alert>,
-    plan: &'p Plan,
-    listing: &'p Listing,
-    served: u64,
-    first_served: Option<AlertId>,
-    /// Hashes of the ids first served by this page, added to the listing's once it decodes.
-    fresh: HashSet<u64>,
-    rejected: Vec<Rejected>,
-}
-
-impl<'p> Served<'p> {
-    fn new(items: Vec<Alert>, plan: &'p Plan, listing: &'p Listing) -> Self {
-        Served {
-            items,
-            plan,
-            listing,
-            served: 0,
-            first_served: None,
-            fresh: HashSet::new(),
-            rejected: Vec::new(),
-        }
-    }
-
-    /// Forgets what a failed strict pass took.
-    fn reset(&mut self) {
-        self.items.clear();
-        self.served = 0;
-        self.first_served = None;
-        self.fresh.clear();
-        self.rejected.clear();
-    }
-
-    fn take(&mut self, event: std::result::Result<FraudEvent, (&RawValue, String)>) {
-        let index = self.served as usize;
-        self.served += 1;
-        let event = match event {
-            Ok(e) => e,
-            Err((raw, why)) => {
-                self.rejected.push(Rejected {
-                    index,
-                    position: self.items.len(),
-                    at: raw.get().as_ptr() as usize,
-                    path: format!("$[{index}]"),
-                    why,
-                });
-                return;
-            }
-        };
-        if self.first_served.is_none() {
-            self.first_served = Some(event.event_id.clone());
-        }
-        let id = self.listing.hasher.hash_one(event.event_id.as_str());
-        if self.listing.seen.contains(&id) || !self.fresh.insert(id) {
-            return;
-        }
-        let mut alert = Alert::from(event);
-        if self
-            .plan
-            .filter
-            .as_ref()
-            .is_none_or(|f| f.matches(&alert) == Some(true))
-        {
-            apply_select(&mut alert, &self.plan.select);
-            self.items.push(alert);
-        }
-    }
-}
-
-/// The six alert types Partner Center documents for `EventType`, in its spelling.
-const DOCUMENTED_EVENT_TYPES: [(AlertType, &str); 6] = [
-    (
-        AlertType::SERVICE_HEALTH_SECURITY_ADVISORY,
-        "ServiceHealthSecurityAdvisory",
-    ),
-    (AlertType::USAGE_ANOMALY_DETECTION, "UsageAnomalyDetection"),
-    (
-        AlertType::MULTI_REGION_VIRTUAL_MACHINE_SCALE_SET_DEPLOYMENT_ANOMALY,
-        "MultiRegionVirtualMachineScaleSetDeploymentAnomaly",
-    ),
-    (
-        AlertType::NETWORK_CONNECTIONS_TO_CRYPTO_MINING_POOLS,
-        "NetworkConnectionsToCryptoMiningPools",
-    ),
-    (
-        AlertType::VIRTUAL_MACHINE_DEPLOYMENT_ANOMALY,
-        "VirtualMachineDeploymentAnomaly",
-    ),
-    (
-        AlertType::MULTI_REGION_MACHINE_LEARNING_USAGE_ANOMALY,
-        "MultiRegionMachineLearningUsageAnomaly",
-    ),
-];
-
-/// Partner Center's spelling of an alert type it documents for `EventType`. Any other type
-/// is not sent (Partner Center documents no other value): it is matched on each event.
-fn event_type(t: &AlertType) -> Option<&'static str> {
-    DOCUMENTED_EVENT_TYPES
-        .iter()
-        .find(|(known, _)| known == t)
-        .map(|(_, pc)| *pc)
-}
-
-/// Decodes one FraudEvents page as a listing of every event does, for the fuzz targets.
-#[cfg(feature = "fuzzing")]
-pub(crate) fn decode_for_fuzzing(body: &[u8], number: u32, size: u32) -> Result<Page> {
-    use std::sync::OnceLock;
-    static CLIENT: OnceLock<FraudEventsClient> = OnceLock::new();
-    let client = CLIENT.get_or_init(|| {
-        FraudEventsClient::builder()
-            .base_url("http://127.0.0.1:9")
-            .credential(crate::auth::StaticToken::new("fuzz"))
-            .build()
-            .expect("a loopback client builds")
-    });
-    let pages = Pages {
-        inner: client.inner.clone(),
-        plan: client.plan(&AlertQuery::new())?,
-        listing: Mutex::new(Listing::default()),
-        query: AlertQuery::new(),
-    };
-    let at = Continuation::partner_center(
-        Cursor::PageNumber {
-            number,
-            size,
-            pass: 0,
-        },
-        &AlertQuery::new(),
-    );
-    pages.decode(&at, Response::with_body(body.to_vec()), Vec::new())
-}
-
-/// The alert fields a legacy-model event carries (after conversion to [`Alert`]).
-const LEGACY_FIELDS: &[Field] = &[
-    Field::Id,
-    Field::Status,
-    Field::CustomerTenantId,
-    Field::SubscriptionId,
-    Field::CatalogOfferId,
-    Field::DetectedDateTime,
-    Field::FirstObservedDateTime,
-    Field::LastObservedDateTime,
-    Field::ResolvedReason,
-    Field::ResolvedOnDateTime,
-    Field::ResolvedBy,
-];
-
 /// The subscription an event id names (`<subscriptionId>_<id>`, as observed).
 fn subscription_of(id: &AlertId) -> Option<SubscriptionId> {
     let (sub, rest) = id.as_str().split_once('_')?;
     (!rest.is_empty())
         .then(|| SubscriptionId::new(sub).ok())
         .flatten()
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct StatusBody<'a> {
-    event_ids: Vec<&'a str>,
-    event_status: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resolved_reason: Option<&'a str>,
 }
 
 impl FraudEventsClient {
@@ -603,59 +210,6 @@ impl FraudEventsClient {
         &self.inner.transport.base
     }
 
-    fn plan(&self, query: &AlertQuery) -> Result<Plan> {
-        let mut params = Vec::new();
-        let filter = query.filter_expr();
-        if let Some(f) = filter {
-            f.validate()?;
-            if f.has_raw() {
-                return Err(Unsupported::new(
-                    Api::PartnerCenter,
-                    "evaluate a raw filter (it has no $filter, and the client cannot read raw text); build the filter with Filter's typed methods",
-                )
-                .into());
-            }
-            if !self.inner.new_model
-                && let Some(field) = f.fields().into_iter().find(|f| !LEGACY_FIELDS.contains(f))
-            {
-                // Every legacy event lacks it, so the filter would silently match none or all.
-                return Err(Unsupported::new(
-                    Api::PartnerCenter,
-                    format!(
-                        "filter on {} with the legacy events model, which lacks it; use the new events model",
-                        field.name()
-                    ),
-                )
-                .into());
-            }
-            if let Some(s) = f.required_eq(Field::Status).and_then(|l| l.as_string()) {
-                params.push((
-                    "EventStatus",
-                    AlertStatus::parse(s).as_partner_center_str().to_owned(),
-                ));
-            }
-            if let Some(s) = f
-                .required_eq(Field::SubscriptionId)
-                .and_then(|l| l.as_string())
-            {
-                params.push(("SubscriptionId", SubscriptionId::new(s)?.to_string()));
-            }
-            if self.inner.new_model
-                && let Some(t) = f
-                    .required_eq(Field::AlertType)
-                    .and_then(|l| l.as_string())
-                    .and_then(|t| event_type(&AlertType::new(t)))
-            {
-                params.push(("EventType", t.to_owned()));
-            }
-        }
-        Ok(Plan {
-            params,
-            filter: filter.cloned(),
-            select: query.selected().to_vec(),
-        })
-    }
-
     /// Lists the alerts matching `query` as [`Alert`]s (converted from fraud events; see the
     /// module docs for what is evaluated where).
     pub fn list(&self, query: &AlertQuery) -> Pager {
@@ -670,7 +224,7 @@ impl FraudEventsClient {
         self.resume(Continuation::partner_center(start, query))
     }
 
-    /// Continues a listing from a [`Continuation`] saved earlier (from [`Page::next`] or
+    /// Continues a listing from a [`Continuation`] saved earlier (from [`Page::next`](crate::Page::next) or
     /// [`Pager::continuation`]); it carries its query. A Graph continuation is an
     /// [`Error::InvalidInput`] on the first poll, with nothing sent.
     pub fn resume(&self, at: Continuation) -> Pager {
@@ -736,92 +290,7 @@ impl FraudEventsClient {
             attempts: 1,
         })))
     }
-
-    /// Sets the status of these events of one subscription (one POST), returning the events
-    /// as the service sent them back.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`], with nothing sent, when `event_ids` is empty: an empty list
-    /// means "every event of the subscription" to Partner Center, so that takes its own call,
-    /// [`FraudEventsClient::update_all_events_of_subscription`].
-    pub async fn update_events(
-        &self,
-        subscription: &SubscriptionId,
-        event_ids: &[AlertId],
-        update: &StatusUpdate,
-    ) -> Result<Vec<FraudEvent>> {
-        if event_ids.is_empty() {
-            return Err(InvalidInput::new(
-                "event ids",
-                "is empty; to update every event of the subscription, call update_all_events_of_subscription",
-            )
-            .into());
-        }
-        self.post_status(subscription, event_ids, update).await
-    }
-
-    /// Sets the status of every fraud event of a subscription (an empty `EventIds`, sent
-    /// deliberately).
-    pub async fn update_all_events_of_subscription(
-        &self,
-        subscription: &SubscriptionId,
-        update: &StatusUpdate,
-    ) -> Result<Vec<FraudEvent>> {
-        self.post_status(subscription, &[], update).await
-    }
-
-    async fn post_status(
-        &self,
-        subscription: &SubscriptionId,
-        event_ids: &[AlertId],
-        update: &StatusUpdate,
-    ) -> Result<Vec<FraudEvent>> {
-        check_update(update)?;
-        let body = StatusBody {
-            event_ids: event_ids.iter().map(AlertId::as_str).collect(),
-            event_status: update.status().as_partner_center_str(),
-            resolved_reason: update.reason().map(|r| r.as_partner_center_str()),
-        };
-        let body =
-            serde_json::to_vec(&body).map_err(|e| InvalidInput::new("update", e.to_string()))?;
-        let url = join(
-            &self.inner.transport.base,
-            &[
-                "v1",
-                "fraudEvents",
-                "subscription",
-                subscription.as_str(),
-                "status",
-            ],
-        );
-        let response = self
-            .inner
-            .transport
-            .send(Request::write(reqwest::Method::POST, url, body, "update"))
-            .await?;
-        if response.bytes().iter().all(u8::is_ascii_whitespace) {
-            return Ok(Vec::new());
-        }
-        if let Ok(events) = response.json(Api::PartnerCenter) {
-            return Ok(events);
-        }
-        // Event by event: one odd value must not make every update look failed. An item
-        // that is no event is left out (its update then shows as unconfirmed).
-        let mut events = Vec::new();
-        response.json_seed(
-            Api::PartnerCenter,
-            EachElement::new(|raw: &RawValue| {
-                if let Ok(e) = lenient::item::<FraudEvent>(raw.get()) {
-                    events.push(e);
-                }
-            }),
-        )?;
-        Ok(events)
-    }
 }
-
-/// The reasons Partner Center documents for resolving a fraud event.
-const ACCEPTED_REASONS: [ResolvedReason; 2] = [ResolvedReason::Fraud, ResolvedReason::Ignore];
 
 #[async_trait::async_trait]
 impl AlertSource for FraudEventsClient {
@@ -927,24 +396,11 @@ impl AlertSource for FraudEventsClient {
     }
 }
 
-/// Refuses, before anything is sent, an update Partner Center does not accept.
-fn check_update(update: &StatusUpdate) -> Result<()> {
-    update.validate()?;
-    match update.reason() {
-        Some(reason) if !ACCEPTED_REASONS.contains(reason) => Err(Unsupported::new(
-            Api::PartnerCenter,
-            format!(
-                "resolve a fraud event as {reason} (it accepts Fraud or Ignore); resolve as {reason} through Graph (GraphClient)"
-            ),
-        )
-        .into()),
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::plan::event_type;
     use super::*;
+    use crate::AlertType;
 
     #[test]
     fn event_types_in_partner_center_spelling() {
