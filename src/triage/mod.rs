@@ -1,9 +1,14 @@
-//! Triage helpers that work on alerts from any source.
+//! Triage helpers that work on alerts from any source: the dashboard's figures
+//! ([`Dashboard`]) and, with the `csv` feature, a streaming CSV export ([`CsvExport`]).
 
+#[cfg(feature = "csv")]
+mod csv;
 mod dashboard;
 
 use chrono::TimeDelta;
 
+#[cfg(feature = "csv")]
+pub use self::csv::{CSV_COLUMNS, CsvExport, CsvExportBuilder};
 pub use dashboard::{Dashboard, Oldest, Tally};
 
 /// How long the Partner Center dashboard asks partners to take to answer an alert.
