@@ -179,6 +179,13 @@ impl UpdateReport {
         self.unconfirmed.iter().map(|(id, _)| id)
     }
 
+    /// Adds `other`'s alerts to this report's lists (the reports of several updates as one).
+    pub(crate) fn merge(&mut self, other: UpdateReport) {
+        self.succeeded.extend(other.succeeded);
+        self.failed.extend(other.failed);
+        self.unconfirmed.extend(other.unconfirmed);
+    }
+
     /// Records `ids` as failed, or as unconfirmed when `error` leaves the outcome unknown.
     pub(crate) fn add_failure(&mut self, ids: impl IntoIterator<Item = AlertId>, error: Error) {
         let unknown = error.is_outcome_unknown();

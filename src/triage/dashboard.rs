@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
-use super::{RESPONSE_REQUIREMENT, RESPONSE_TARGET};
+use super::{RESPONSE_REQUIREMENT, RESPONSE_TARGET, TenantError, Tenants};
 use crate::{Alert, AlertId, AlertQuery, AlertSource, AlertStatus, Result};
 
 /// The Partner Center Security Alerts dashboard's figures and the response-time rules',
@@ -194,6 +194,31 @@ impl Dashboard {
             }
         }
         Ok(d)
+    }
+
+    /// The figures over what every tenant of `tenants` lists for `query`, as of `now`, with
+    /// `by_tenant` filled ([`Tenants::list`]: at most its concurrency at a time, nothing kept
+    /// but the figures).
+    ///
+    /// A failing tenant does not stop the others: the figures are over the alerts read, and
+    /// each error is returned, naming its tenant. That includes the items that could not be
+    /// alerts ([`Error::is_item_error`](crate::Error::is_item_error) on `error`), which
+    /// [`Dashboard::from_source`] skips, so that figures short of an alert say so.
+    pub async fn from_tenants(
+        tenants: &Tenants,
+        query: &AlertQuery,
+        now: DateTime<Utc>,
+    ) -> (Self, Vec<TenantError>) {
+        let mut d = Dashboard::new(now);
+        let mut errors = Vec::new();
+        let mut alerts = tenants.list(query);
+        while let Some(item) = alerts.next_item().await {
+            match item {
+                Ok(a) => d.add_from(&a.tenant, &a.alert),
+                Err(e) => errors.push(e),
+            }
+        }
+        (d, errors)
     }
 
     /// Counts one alert of the partner tenant `tenant` (for views over several tenants).

@@ -1,15 +1,18 @@
 //! Triage helpers that work on alerts from any source: the dashboard's figures
-//! ([`Dashboard`]) and, with the `csv` feature, a streaming CSV export ([`CsvExport`]).
+//! ([`Dashboard`]), many partner tenants in one view ([`Tenants`]) and, with the `csv`
+//! feature, a streaming CSV export ([`CsvExport`]).
 
 #[cfg(feature = "csv")]
 mod csv;
 mod dashboard;
+mod tenants;
 
 use chrono::TimeDelta;
 
 #[cfg(feature = "csv")]
 pub use self::csv::{CSV_COLUMNS, CsvExport, CsvExportBuilder};
 pub use dashboard::{Dashboard, Oldest, Tally};
+pub use tenants::{TenantAlert, TenantAlerts, TenantError, TenantTarget, Tenants};
 
 /// How long the Partner Center dashboard asks partners to take to answer an alert.
 pub const RESPONSE_TARGET: TimeDelta = TimeDelta::hours(1);
