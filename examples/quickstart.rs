@@ -11,8 +11,8 @@
 
 mod common;
 
-use partner_alerts::GraphClient;
 use partner_alerts::auth::StaticToken;
+use partner_alerts::{GraphClient, SourceKind};
 use partner_alerts_emulator::Emulator;
 
 type Error = Box<dyn std::error::Error>;
@@ -20,7 +20,7 @@ type Error = Box<dyn std::error::Error>;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let resolve = std::env::args().any(|a| a == "--resolve");
-    match common::graph_credential() {
+    match common::credential(SourceKind::Graph)? {
         Some(credential) => {
             println!("mode: Microsoft Graph (credentials found in the environment)");
             if !resolve {

@@ -60,15 +60,15 @@
 //! | [`Error`], [`error`] | one error type with predicates and the ids support asks for |
 //! | [`auth`] | token providers (static, client credentials, refresh token, `azure_identity`) and the cache |
 //! | [`http`] | the shared transport's settings: [`http::RetryPolicy`], [`http::Timeouts`] |
-//! | [`triage`] | the dashboard's figures |
+//! | [`triage`] | the dashboard's figures, many partner tenants in one view, the CSV export |
 //!
 //! Guides: [`guide::enums`], [`guide::errors`], [`guide::migration`], [`guide::testing`].
 //!
 //! ## Cargo features
 //!
 //! `rustls` (default; TLS without OpenSSL), `native-tls`, `gzip` (default), `fraud-events`
-//! (default; the legacy client), `azure-identity` (any `azure_identity` credential as a token
-//! provider).
+//! (default; the legacy client), `csv` (default; [`triage::CsvExport`]), `azure-identity`
+//! (any `azure_identity` credential as a token provider).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 

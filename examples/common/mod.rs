@@ -5,10 +5,8 @@ pub mod triage;
 
 use std::sync::Arc;
 
-use partner_alerts::Alert;
-use partner_alerts::auth::{
-    RefreshTokenCredential, StaticToken, TokenProvider, credential_from_env,
-};
+use partner_alerts::auth::{TokenProvider, credential_from_env};
+use partner_alerts::{Alert, SourceKind};
 
 /// Prints alerts as the Partner Center dashboard lists them: name, subscription, id, status,
 /// first and last observed, type, severity.
@@ -51,20 +49,8 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// The Graph credential from the environment: `PARTNER_ALERTS_TOKEN`, else `AZURE_TENANT_ID`,
-/// `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET`.
-pub fn graph_credential() -> Option<Arc<dyn TokenProvider>> {
-    credential_from_env()
-}
-
-/// The Partner Center credential from the environment: `PARTNER_ALERTS_TOKEN`, else a refresh
-/// token (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `PARTNER_CENTER_REFRESH_TOKEN`, optional
-/// `AZURE_CLIENT_SECRET`).
-pub fn partner_center_credential() -> Option<Arc<dyn TokenProvider>> {
-    if let Some(t) = StaticToken::from_env() {
-        return Some(Arc::new(t));
-    }
-    RefreshTokenCredential::from_env()
-        .ok()
-        .map(|c| Arc::new(c) as Arc<dyn TokenProvider>)
+/// The credential for `kind`'s API from the environment (see
+/// [`credential_from_env`]); an incomplete set of variables is an error.
+pub fn credential(kind: SourceKind) -> Result<Option<Arc<dyn TokenProvider>>, String> {
+    credential_from_env(kind).map_err(|e| e.to_string())
 }

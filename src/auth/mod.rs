@@ -31,7 +31,7 @@ pub use azure::AzureCredential;
 pub(crate) use cache::TokenCache;
 pub use client_credentials::{ClientSecretCredential, RefreshTokenCredential};
 
-use crate::error::AuthError;
+use crate::error::{AuthError, InvalidInput};
 
 /// A secret string: its `Debug` and `Display` never show it, and it does not implement
 /// `Serialize`.
@@ -207,14 +207,47 @@ impl TokenProvider for StaticToken {
     }
 }
 
-/// The credential a program finds in its environment: `PARTNER_ALERTS_TOKEN` (a static
-/// token), else `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET` (client
-/// credentials). `None` when neither is set.
-pub fn credential_from_env() -> Option<std::sync::Arc<dyn TokenProvider>> {
+/// The credential a program finds in its environment for `kind`'s API, the one way the
+/// examples and the `partner-alerts` command read it:
+///
+/// | Variables | Credential | For |
+/// |---|---|---|
+/// | `PARTNER_ALERTS_TOKEN` | [`StaticToken`] | either API (checked first) |
+/// | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` | [`ClientSecretCredential`] | Graph |
+/// | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `PARTNER_CENTER_REFRESH_TOKEN`, optional `AZURE_CLIENT_SECRET` | [`RefreshTokenCredential`] | FraudEvents (Partner Center wants app + user) |
+///
+/// `None` when none of these is set; an [`InvalidInput`] naming the variable when a set is
+/// incomplete or invalid (so a typo is not mistaken for "no credentials").
+///
+/// ```
+/// use partner_alerts::SourceKind;
+/// use partner_alerts::auth::credential_from_env;
+///
+/// match credential_from_env(SourceKind::Graph) {
+///     Ok(Some(_)) => println!("credentials found"),
+///     Ok(None) => println!("no credentials: set PARTNER_ALERTS_TOKEN, or AZURE_TENANT_ID, ..."),
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// ```
+pub fn credential_from_env(
+    kind: crate::SourceKind,
+) -> Result<Option<Arc<dyn TokenProvider>>, InvalidInput> {
     if let Some(t) = StaticToken::from_env() {
-        return Some(std::sync::Arc::new(t));
+        return Ok(Some(Arc::new(t)));
     }
-    ClientSecretCredential::from_env()
-        .ok()
-        .map(|c| std::sync::Arc::new(c) as std::sync::Arc<dyn TokenProvider>)
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    match kind {
+        crate::SourceKind::FraudEvents => {
+            if !set("PARTNER_CENTER_REFRESH_TOKEN") && !set("AZURE_CLIENT_ID") {
+                return Ok(None);
+            }
+            Ok(Some(Arc::new(RefreshTokenCredential::from_env()?)))
+        }
+        _ => {
+            if !set("AZURE_CLIENT_SECRET") && !set("AZURE_CLIENT_ID") {
+                return Ok(None);
+            }
+            Ok(Some(Arc::new(ClientSecretCredential::from_env()?)))
+        }
+    }
 }

@@ -319,7 +319,9 @@ fn share(s: Option<f64>) -> String {
     s.map_or("-".to_owned(), |s| format!("{:.0} %", s * 100.0))
 }
 
-/// A plain-text table: the figures, then each breakdown, most unresolved first.
+/// A plain-text table: the figures, then each breakdown, most unresolved first. A precision
+/// limits the groups shown per breakdown: `format!("{dashboard:.10}")` shows the ten with the
+/// most unresolved alerts of each, then how many more there are.
 impl fmt::Display for Dashboard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rows: [(&str, String); 11] = [
@@ -368,11 +370,21 @@ impl fmt::Display for Dashboard {
             if map.is_empty() {
                 continue;
             }
-            writeln!(f, "\n{title:<48} {:>10} {:>10}", "unresolved", "total")?;
+            let width = map
+                .keys()
+                .map(|k| k.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(36);
+            writeln!(f, "\n{title:<width$} {:>10} {:>10}", "unresolved", "total")?;
             let mut groups: Vec<_> = map.iter().collect();
             groups.sort_by(|a, b| b.1.unresolved.cmp(&a.1.unresolved).then(a.0.cmp(b.0)));
-            for (key, t) in groups {
-                writeln!(f, "{key:<48} {:>10} {:>10}", t.unresolved, t.total)?;
+            let shown = f.precision().unwrap_or(usize::MAX);
+            for (key, t) in groups.iter().take(shown) {
+                writeln!(f, "{key:<width$} {:>10} {:>10}", t.unresolved, t.total)?;
+            }
+            if groups.len() > shown {
+                writeln!(f, "({} more)", groups.len() - shown)?;
             }
         }
         Ok(())
@@ -506,6 +518,13 @@ mod tests {
         let table = d.to_string();
         assert!(table.contains("Unresolved past 24 hours"), "{table}");
         assert!(table.contains("contoso"), "{table}");
+        // A precision keeps the groups with the most unresolved alerts.
+        let short = format!("{d:.1}");
+        assert!(
+            short.contains("contoso") && !short.contains("fabrikam"),
+            "{short}"
+        );
+        assert!(short.contains("(1 more)"), "{short}");
     }
 
     #[test]

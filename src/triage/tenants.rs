@@ -334,14 +334,15 @@ fn as_str<S: Serializer>(s: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error>
     serializer.serialize_str(s)
 }
 
-/// An error of one tenant: which tenant, and what happened.
+/// An error of one tenant: which tenant, and what happened. Its message includes the
+/// error's, so the error is a field rather than the `source()` (a chain printer would say it
+/// twice).
 #[derive(Debug, thiserror::Error)]
 #[error("tenant {tenant}: {error}")]
 pub struct TenantError {
     /// The tenant's name, as given to [`Tenants::add`].
     pub tenant: Arc<str>,
     /// What happened.
-    #[source]
     pub error: Error,
 }
 

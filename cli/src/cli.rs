@@ -1,0 +1,196 @@
+//! The command line: every command, option and help text.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Credentials come from the environment, never from files or arguments:
+  PARTNER_ALERTS_TOKEN                          a bearer token (either API)
+  AZURE_TENANT_ID, AZURE_CLIENT_ID,
+  AZURE_CLIENT_SECRET                           Microsoft Graph, client credentials
+  AZURE_TENANT_ID, AZURE_CLIENT_ID,
+  PARTNER_CENTER_REFRESH_TOKEN                  Partner Center (fraud-events), app + user
+
+Exit codes: 0 ok, 1 error, 2 usage or configuration error (nothing was sent),
+3 partial (some tenants or alerts failed; the rest was printed).
+
+Examples:
+  partner-alerts --emulator dashboard
+  partner-alerts list --status active --severity high
+  partner-alerts --tenants tenants.toml list --format csv --bom > alerts.csv";
+
+const TENANTS_HELP: &str = "\
+Read every partner tenant listed in this TOML file, concurrently, each alert tagged with its
+tenant's name. Secrets never go in the file, only the names of the variables holding them:
+
+  [[tenant]]
+  name = \"contoso\"
+  source = \"graph\"                  # or \"fraud-events\"; graph by default
+  base_url = \"https://...\"          # optional
+  token_env = \"CONTOSO_TOKEN\"       # a bearer token from this variable, or:
+  # tenant_id = \"...\", client_id = \"...\", client_secret_env = \"CONTOSO_SECRET\"
+  # (fraud-events: tenant_id, client_id, refresh_token_env, optional client_secret_env)";
+
+/// See and answer Azure partner security alerts (Microsoft Graph or Partner Center
+/// FraudEvents) across every Partner Center tenant you run.
+#[derive(Debug, Parser)]
+#[command(name = "partner-alerts", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Which API to read.
+    #[arg(long, value_enum, global = true, default_value_t = SourceArg::Graph)]
+    pub source: SourceArg,
+    /// The API's base URL (Graph's ends in /beta); Microsoft's by default. `http://` only on
+    /// loopback.
+    #[arg(long, global = true, value_name = "URL", conflicts_with_all = ["emulator", "tenants"])]
+    pub base_url: Option<String>,
+    /// Start the bundled emulator in-process with sample alerts and read it: no credentials
+    /// needed, nothing leaves this machine.
+    #[arg(long, global = true, conflicts_with = "tenants")]
+    pub emulator: bool,
+    /// Read every partner tenant listed in this TOML file.
+    #[arg(long, global = true, value_name = "FILE", long_help = TENANTS_HELP)]
+    pub tenants: Option<PathBuf>,
+    /// Print the result as JSON (JSON lines for `list`).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// How many tenants to read at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+/// The API a source reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    /// Microsoft Graph partner security alerts.
+    Graph,
+    /// The legacy Partner Center FraudEvents API.
+    FraudEvents,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List alerts, most urgent first.
+    #[command(after_help = "\
+Examples:
+  partner-alerts list --status active --severity high
+  partner-alerts list --since 2026-11-01T00:00:00Z --format jsonl
+  partner-alerts list --format csv --bom > alerts.csv
+  partner-alerts list --customer 8f1a1a52-0fa4-4b0e-9b43-52a6f4d8c1a0 --format count")]
+    List(ListArgs),
+    /// Show one alert.
+    #[command(after_help = "\
+Examples:
+  partner-alerts get 2f4d3c7a-1b2c-4d5e-8f90-a1b2c3d4e5f6
+  partner-alerts get 2f4d3c7a-1b2c-4d5e-8f90-a1b2c3d4e5f6 --json")]
+    Get(GetArgs),
+    /// The Security Alerts dashboard's figures and the response-time rules'.
+    #[command(after_help = "\
+Examples:
+  partner-alerts dashboard
+  partner-alerts dashboard --json
+  partner-alerts --tenants tenants.toml dashboard --html report.html")]
+    Dashboard(DashboardArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  partner-alerts completions bash > ~/.local/share/bash-completion/completions/partner-alerts
+  partner-alerts completions zsh > ~/.zfunc/_partner-alerts
+  partner-alerts completions fish > ~/.config/fish/completions/partner-alerts.fish
+  partner-alerts completions powershell >> $PROFILE")]
+    Completions(CompletionsArgs),
+}
+
+/// Which alerts: the filters `list` and `dashboard` share.
+#[derive(Debug, Default, Args)]
+pub struct FilterArgs {
+    /// Only this status.
+    #[arg(long, value_parser = ["active", "investigating", "resolved"], ignore_case = true)]
+    pub status: Option<String>,
+    /// Only this severity.
+    #[arg(long, value_parser = ["high", "medium", "low", "informational"], ignore_case = true)]
+    pub severity: Option<String>,
+    /// Only this alert type (the API's `alertType`, e.g. CryptoMining).
+    #[arg(long, value_name = "TYPE")]
+    pub alert_type: Option<String>,
+    /// Only this customer tenant id.
+    #[arg(long, value_name = "TENANT_ID")]
+    pub customer: Option<String>,
+    /// Only this Azure subscription id.
+    #[arg(long, value_name = "SUBSCRIPTION_ID")]
+    pub subscription: Option<String>,
+    /// Only alerts detected at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<DateTime<Utc>>,
+    /// Only alerts detected before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<DateTime<Utc>>,
+    /// A raw OData filter, joined to the others with `and` (Graph only).
+    #[arg(long, value_name = "ODATA")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Properties to return, comma-separated (e.g. status,severity); `id` always comes.
+    #[arg(long, value_delimiter = ',', value_name = "PROPERTIES")]
+    pub select: Vec<String>,
+    /// Output: a table (most urgent first), one JSON alert per line, the CSV export, or the
+    /// count.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Start the CSV with a UTF-8 byte order mark, for Excel.
+    #[arg(long)]
+    pub bom: bool,
+}
+
+/// How `list` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table sorted most urgent first: unresolved, then severity, then age.
+    Table,
+    /// One JSON alert per line, as the service sent it.
+    Jsonl,
+    /// The dashboard's export columns and more (RFC 4180, RFC 3339 UTC times).
+    Csv,
+    /// Only the number of alerts.
+    Count,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The alert's id.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Also write a self-contained HTML report (no external resources) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Compute the figures as of this time instead of now (RFC 3339).
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,168 @@
+//! `partner-alerts list`: a table, JSON lines, the CSV export or the count.
+
+use std::io::{self, BufWriter, Write};
+
+use chrono::Utc;
+use futures::StreamExt;
+use partner_alerts::AlertQuery;
+use partner_alerts::triage::{CsvExport, TenantAlert, Tenants};
+
+use crate::cli::{Format, ListArgs};
+use crate::connect::Session;
+use crate::exit::{Failure, Outcome};
+use crate::problems::Problems;
+use crate::progress::Progress;
+use crate::table;
+
+pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
+    let format = match (json, args.format) {
+        (false, f) => f,
+        (true, Format::Table | Format::Jsonl) => Format::Jsonl,
+        (true, f) => {
+            return Err(Failure::Usage(format!(
+                "--json and --format {} ask for two outputs; use one",
+                format!("{f:?}").to_lowercase()
+            )));
+        }
+    };
+    if args.bom && format != Format::Csv {
+        return Err(Failure::Usage("--bom is for --format csv".into()));
+    }
+    let query = crate::query::build(&args.filters, &args.select)?;
+    if format == Format::Count {
+        return count(session, &query).await;
+    }
+    let progress = Progress::new(if Progress::wanted() {
+        known_total(&session.tenants, &query).await
+    } else {
+        None
+    });
+    let mut problems = Problems::new(session.multi, session.tenants.len());
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut alerts = session.tenants.list(&query);
+    match format {
+        Format::Jsonl => {
+            while let Some(item) = alerts.next_item().await {
+                match item {
+                    Ok(ta) => {
+                        if session.multi {
+                            serde_json::to_writer(&mut out, &ta)
+                        } else {
+                            serde_json::to_writer(&mut out, &ta.alert)
+                        }
+                        .map_err(io::Error::from)?;
+                        out.write_all(b"\n")?;
+                        progress.inc();
+                    }
+                    Err(e) => problems.record(&e, &progress),
+                }
+            }
+        }
+        Format::Csv => {
+            let mut csv = CsvExport::builder()
+                .bom(args.bom)
+                .tenant_column(session.multi)
+                .build(&mut out)?;
+            while let Some(item) = alerts.next_item().await {
+                match item {
+                    Ok(ta) => {
+                        if session.multi {
+                            csv.write_from(&ta.tenant, &ta.alert)?;
+                        } else {
+                            csv.write(&ta.alert)?;
+                        }
+                        progress.inc();
+                    }
+                    Err(e) => problems.record(&e, &progress),
+                }
+            }
+            csv.finish()?;
+        }
+        _ => {
+            let mut all: Vec<TenantAlert> = Vec::new();
+            while let Some(item) = alerts.next_item().await {
+                match item {
+                    Ok(ta) => {
+                        all.push(ta);
+                        progress.inc();
+                    }
+                    Err(e) => problems.record(&e, &progress),
+                }
+            }
+            progress.finish();
+            all.sort_by(|a, b| table::urgency(&a.alert, &b.alert));
+            table::write_table(&mut out, &all, session.multi, Utc::now())?;
+            let unresolved = all.iter().filter(|a| a.alert.is_unresolved()).count();
+            eprintln!("{} alerts, {unresolved} unresolved", all.len());
+            out.flush()?;
+            return problems.outcome();
+        }
+    }
+    progress.finish();
+    out.flush()?;
+    problems.outcome()
+}
+
+/// `--format count`: each tenant counts (Graph asks the service, FraudEvents lists).
+async fn count(session: &Session, query: &AlertQuery) -> Outcome {
+    let tenants = &session.tenants;
+    let counts: Vec<_> = futures::stream::iter(tenants.names())
+        .map(|name| async move {
+            let source = tenants.source(name).expect("a listed tenant");
+            (name, source.count(query).await)
+        })
+        .buffered(session.concurrency)
+        .collect()
+        .await;
+    let mut total = 0u64;
+    let mut failed = Vec::new();
+    for (name, result) in counts {
+        match result {
+            Ok(n) => {
+                total += n;
+                if session.multi {
+                    eprintln!("{name}: {n}");
+                }
+            }
+            Err(e) => {
+                let e = Failure::from_library(&e);
+                if session.multi {
+                    eprintln!("partner-alerts: tenant {name}: {e}");
+                }
+                failed.push((name, e));
+            }
+        }
+    }
+    if failed.len() == tenants.len() && !session.multi {
+        return Err(failed.pop().expect("one tenant").1);
+    }
+    if failed.len() == tenants.len() {
+        return Err(Failure::Error("every tenant failed".into()));
+    }
+    println!("{total}");
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Partial(format!(
+            "partial count: {} of {} tenants failed",
+            failed.len(),
+            tenants.len()
+        )))
+    }
+}
+
+/// The number of alerts a listing will yield, when every tenant's service counts
+/// (`@odata.count` through `$count`): one cheap request each, made only to size the progress
+/// bar.
+async fn known_total(tenants: &Tenants, query: &AlertQuery) -> Option<u64> {
+    let mut total = 0;
+    for name in tenants.names() {
+        let source = tenants.source(name)?;
+        if !source.capabilities().count {
+            return None;
+        }
+        total += source.count(query).await.ok()?;
+    }
+    Some(total)
+}

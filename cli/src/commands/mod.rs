@@ -1,0 +1,5 @@
+//! One module per command.
+
+pub mod dashboard;
+pub mod get;
+pub mod list;

@@ -1,0 +1,121 @@
+//! From the global options to the tenants a command reads: the tenants file, the bundled
+//! emulator, or one API with credentials from the environment.
+
+use std::sync::Arc;
+
+use partner_alerts::auth::{StaticToken, TokenProvider, credential_from_env};
+use partner_alerts::triage::Tenants;
+use partner_alerts::{AlertSource, FraudEventsClient, GraphClient, SourceKind};
+use partner_alerts_emulator::Emulator;
+
+use crate::cli::{Global, SourceArg};
+use crate::exit::{Failure, Outcome};
+
+/// The tenants a command reads, and the emulator behind them when `--emulator` started one.
+pub struct Session {
+    pub tenants: Tenants,
+    /// Whether several tenants were asked for (`--tenants`): then every alert shows its
+    /// tenant.
+    pub multi: bool,
+    /// How many tenants are read at once.
+    pub concurrency: usize,
+    emulator: Option<Emulator>,
+}
+
+/// How many sample alerts `--emulator` serves.
+const EMULATOR_ALERTS: usize = 2_000;
+
+impl Session {
+    pub async fn open(global: &Global) -> Outcome<Session> {
+        let concurrency = usize::from(global.concurrency);
+        let mut tenants = Tenants::new().concurrency(concurrency);
+        if let Some(path) = &global.tenants {
+            for spec in crate::tenants_file::load(path)? {
+                let credential = spec.credential()?;
+                let source = client(spec.kind, spec.base_url.as_deref(), credential)
+                    .map_err(|e| spec.describe(e))?;
+                tenants
+                    .add(spec.name.as_str(), source)
+                    .map_err(|e| spec.describe(e))?;
+            }
+            return Ok(Session {
+                tenants,
+                multi: true,
+                concurrency,
+                emulator: None,
+            });
+        }
+        let kind = match global.source {
+            SourceArg::Graph => SourceKind::Graph,
+            SourceArg::FraudEvents => SourceKind::FraudEvents,
+        };
+        if global.emulator {
+            let emulator = Emulator::builder()
+                .alerts(EMULATOR_ALERTS)
+                .seed(7)
+                .start()
+                .await?;
+            let url = match kind {
+                SourceKind::FraudEvents => emulator.partner_center_base_url(),
+                _ => emulator.graph_base_url(),
+            };
+            eprintln!(
+                "partner-alerts: reading the bundled emulator at {url} ({EMULATOR_ALERTS} sample alerts; nothing leaves this machine)"
+            );
+            let source = client(kind, Some(url), Arc::new(StaticToken::new("emulator")))?;
+            tenants.add("emulator", source)?;
+            return Ok(Session {
+                tenants,
+                multi: false,
+                concurrency,
+                emulator: Some(emulator),
+            });
+        }
+        let credential = credential_from_env(kind)?.ok_or_else(|| {
+            Failure::Usage(match kind {
+                SourceKind::FraudEvents => "no credentials: set PARTNER_ALERTS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and PARTNER_CENTER_REFRESH_TOKEN (or try --emulator)".into(),
+                _ => "no credentials: set PARTNER_ALERTS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or try --emulator)".into(),
+            })
+        })?;
+        let source = client(kind, global.base_url.as_deref(), credential)?;
+        tenants.add("default", source)?;
+        Ok(Session {
+            tenants,
+            multi: false,
+            concurrency,
+            emulator: None,
+        })
+    }
+
+    /// Stops the emulator, if one was started.
+    pub async fn close(self) {
+        if let Some(e) = self.emulator {
+            e.shutdown().await;
+        }
+    }
+}
+
+/// A client of `kind`'s API. A base URL the library refuses (`http://` off loopback, a
+/// query string) is a usage error, before anything is sent.
+fn client(
+    kind: SourceKind,
+    base_url: Option<&str>,
+    credential: Arc<dyn TokenProvider>,
+) -> Result<Arc<dyn AlertSource>, Failure> {
+    Ok(match kind {
+        SourceKind::FraudEvents => {
+            let mut b = FraudEventsClient::builder().credential(credential);
+            if let Some(url) = base_url {
+                b = b.base_url(url);
+            }
+            Arc::new(b.build()?)
+        }
+        _ => {
+            let mut b = GraphClient::builder().credential(credential);
+            if let Some(url) = base_url {
+                b = b.base_url(url);
+            }
+            Arc::new(b.build()?)
+        }
+    })
+}

@@ -1,0 +1,490 @@
+//! The built `partner-alerts` binary, run as a user runs it: against the emulator it starts
+//! itself (`--emulator`), or against emulators this test starts, through a tenants file.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use partner_alerts_emulator::{Emulator, FaultKind, FaultSettings};
+
+const TOKEN_VAR: &str = "PARTNER_ALERTS_CLI_TEST_TOKEN";
+
+/// The binary with no credentials in its environment, whatever the machine has.
+fn cli() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_partner-alerts"));
+    for var in [
+        "PARTNER_ALERTS_TOKEN",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "PARTNER_CENTER_REFRESH_TOKEN",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    cli().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+/// A file in the target's temporary directory, unique to the test.
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn help_documents_every_command_with_examples_and_the_exit_codes() {
+    let o = run(&["--help"]);
+    assert_exit(&o, 0);
+    let help = stdout(&o);
+    for needle in [
+        "list",
+        "get",
+        "dashboard",
+        "completions",
+        "Exit codes",
+        "PARTNER_ALERTS_TOKEN",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+    for command in ["list", "get", "dashboard", "completions"] {
+        let o = run(&[command, "--help"]);
+        assert_exit(&o, 0);
+        assert!(
+            stdout(&o).contains("Examples:"),
+            "{command} --help has no examples"
+        );
+    }
+    let o = run(&["--help"]);
+    assert!(stdout(&o).contains("--tenants"));
+    let o = run(&["list", "--help"]);
+    assert!(stdout(&o).contains("--format"));
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let o = run(&["completions", shell]);
+        assert_exit(&o, 0);
+        let script = stdout(&o);
+        assert!(
+            script.contains("partner-alerts") && script.contains("dashboard"),
+            "{shell}"
+        );
+    }
+    assert_exit(&run(&["completions", "tcsh"]), 2);
+}
+
+#[test]
+fn list_formats_agree_on_the_emulator() {
+    let count = run(&[
+        "--emulator",
+        "list",
+        "--status",
+        "active",
+        "--format",
+        "count",
+    ]);
+    assert_exit(&count, 0);
+    assert!(
+        stderr(&count).contains("emulator"),
+        "the emulator is said on stderr"
+    );
+    let n: usize = stdout(&count).trim().parse().expect("a number");
+    assert!(n > 100, "{n}");
+
+    let lines = run(&[
+        "--emulator",
+        "list",
+        "--status",
+        "active",
+        "--format",
+        "jsonl",
+    ]);
+    assert_exit(&lines, 0);
+    let alerts = jsonl(&lines);
+    assert_eq!(alerts.len(), n);
+    assert!(alerts.iter().all(|a| a["status"] == "active"));
+    assert!(
+        alerts.iter().all(|a| a.get("partnerTenant").is_none()),
+        "one tenant: no tag"
+    );
+
+    let json = run(&["--emulator", "--json", "list", "--status", "active"]);
+    assert_exit(&json, 0);
+    assert_eq!(jsonl(&json).len(), n, "--json is JSON lines for list");
+
+    let csv = run(&[
+        "--emulator",
+        "list",
+        "--status",
+        "active",
+        "--format",
+        "csv",
+    ]);
+    assert_exit(&csv, 0);
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(&header[..3], ["Alert name", "Subscription ID", "Alert ID"]);
+    assert!(!header.iter().any(|h| h == "Partner tenant"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), n);
+    assert!(rows.iter().all(|r| &r[3] == "active"));
+    assert_ne!(&csv.stdout[..3], b"\xEF\xBB\xBF");
+
+    let bom = run(&[
+        "--emulator",
+        "list",
+        "--status",
+        "active",
+        "--format",
+        "csv",
+        "--bom",
+    ]);
+    assert_exit(&bom, 0);
+    assert_eq!(&bom.stdout[..3], b"\xEF\xBB\xBF");
+}
+
+#[test]
+fn the_table_is_sorted_most_urgent_first_and_fits_100_columns() {
+    let o = run(&["--emulator", "list", "--since", "2000-01-01T00:00:00Z"]);
+    assert_exit(&o, 0);
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("STATUS") && header.ends_with("ID"),
+        "{header}"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2000);
+    for row in &rows {
+        assert!(
+            row.chars().count() <= 100,
+            "{} columns: {row}",
+            row.chars().count()
+        );
+    }
+    // Unresolved first: no active or investigating row after the first resolved one.
+    let first_resolved = rows.iter().position(|r| r.starts_with("resolved")).unwrap();
+    assert!(
+        rows[first_resolved..]
+            .iter()
+            .all(|r| r.starts_with("resolved"))
+    );
+    // Among unresolved, high severity first.
+    let sev = |r: &str| r.split_whitespace().nth(1).unwrap().to_owned();
+    let first_medium = rows.iter().position(|r| sev(r) == "medium").unwrap();
+    assert!(rows[..first_medium].iter().all(|r| sev(r) == "high"));
+    assert!(stderr(&o).contains("2000 alerts"));
+}
+
+#[test]
+fn get_shows_one_alert_and_a_missing_one_is_an_error() {
+    let list = run(&["--emulator", "list", "--format", "jsonl", "--select", "id"]);
+    assert_exit(&list, 0);
+    let id = jsonl(&list)[0]["id"].as_str().unwrap().to_owned();
+
+    let o = run(&["--emulator", "get", &id]);
+    assert_exit(&o, 0);
+    let text = stdout(&o);
+    assert!(
+        text.contains("Alert ID") && text.contains(&id) && text.contains("Severity"),
+        "{text}"
+    );
+
+    let o = run(&["--emulator", "--json", "get", &id]);
+    assert_exit(&o, 0);
+    let alert: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(alert["id"], id.as_str());
+
+    let o = run(&["--emulator", "get", "00000000-0000-0000-0000-000000000000"]);
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).to_lowercase().contains("not found"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn dashboard_as_table_json_and_a_self_contained_html_report() {
+    let o = run(&["--emulator", "dashboard"]);
+    assert_exit(&o, 0);
+    let text = stdout(&o);
+    assert!(
+        text.contains("Unresolved past 24 hours") && text.contains("Alerts"),
+        "{text}"
+    );
+
+    let html = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{}-report.html", std::process::id()));
+    let o = run(&[
+        "--emulator",
+        "--json",
+        "dashboard",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let d: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(d["total"], 2000);
+    let page = std::fs::read_to_string(&html).unwrap();
+    std::fs::remove_file(&html).ok();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+    // Loads nothing: no script, no stylesheet link, no image or frame source, no URL.
+    for banned in [
+        "<script", "<link", "src=", "url(", "http://", "https://", "@import",
+    ] {
+        assert!(!page.contains(banned), "the report holds {banned:?}");
+    }
+    // Holds the figures.
+    for key in [
+        "unresolved",
+        "resolved",
+        "newLast7Days",
+        "unresolvedPast24h",
+    ] {
+        let v = d[key].to_string();
+        assert!(
+            page.contains(&format!(">{v}<")),
+            "{key} = {v} not in the report"
+        );
+    }
+    assert!(page.contains("<svg") && page.contains("Open alerts, oldest first"));
+    // Well-formed enough for a browser and an XML reader: every tag that opens closes.
+    for tag in ["html", "head", "body", "table", "svg", "section", "tr"] {
+        let opens =
+            page.matches(&format!("<{tag}>")).count() + page.matches(&format!("<{tag} ")).count();
+        let closes = page.matches(&format!("</{tag}>")).count();
+        assert_eq!(
+            opens, closes,
+            "<{tag}> opened {opens} times, closed {closes}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_sent() {
+    let o = run(&["--emulator", "list", "--status", "bogus"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("bogus") && stderr(&o).contains("active"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = run(&["--emulator", "list", "--format", "csv", "--json"]);
+    assert_exit(&o, 2);
+
+    let o = run(&["--emulator", "list", "--select", "colour"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("colour"), "{}", stderr(&o));
+
+    let o = run(&["--emulator", "list", "--customer", "not/a/tenant"]);
+    assert_exit(&o, 2);
+
+    let o = run(&["--emulator", "get", "a/b"]);
+    assert_exit(&o, 2);
+
+    // No credentials: said, with what to set, before anything is sent.
+    let o = run(&["list"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("PARTNER_ALERTS_TOKEN"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A bearer token never goes over plain HTTP off loopback.
+    let o = cli()
+        .env("PARTNER_ALERTS_TOKEN", "secret-token-value")
+        .args(["--base-url", "http://alerts.example.com/beta", "list"])
+        .output()
+        .unwrap();
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("http"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("secret-token-value"));
+
+    // The FraudEvents API takes no raw OData filter.
+    let o = run(&[
+        "--emulator",
+        "--source",
+        "fraud-events",
+        "list",
+        "--filter",
+        "severity eq 'high'",
+    ]);
+    assert_exit(&o, 2);
+}
+
+#[test]
+fn a_malformed_tenants_file_names_the_line_and_the_tenant() {
+    let inline = temp_file(
+        "inline.toml",
+        "[[tenant]]\nname = \"contoso\"\nbase_url = \"https://graph.microsoft.com/beta\"\nclient_secret = \"hunter2\"\n",
+    );
+    let o = run(&["--tenants", inline.to_str().unwrap(), "list"]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 4") && err.contains("contoso") && !err.contains("hunter2"),
+        "{err}"
+    );
+
+    let unset = temp_file(
+        "unset.toml",
+        "[[tenant]]\nname = \"fabrikam\"\ntoken_env = \"PARTNER_ALERTS_CLI_TEST_SURELY_UNSET\"\n",
+    );
+    let o = run(&["--tenants", unset.to_str().unwrap(), "list"]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("fabrikam") && err.contains("PARTNER_ALERTS_CLI_TEST_SURELY_UNSET"),
+        "{err}"
+    );
+
+    let broken = temp_file("broken.toml", "[[tenant]\nname = \n");
+    assert_exit(&run(&["--tenants", broken.to_str().unwrap(), "list"]), 2);
+    let o = run(&["--tenants", "/nonexistent/tenants.toml", "list"]);
+    assert_exit(&o, 2);
+    for f in [inline, unset, broken] {
+        std::fs::remove_file(f).ok();
+    }
+}
+
+/// Two tenants, one failing every request: the healthy one's alerts are all there, tagged,
+/// the failing one is reported, and the exit code says "partial".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_tenants_with_one_failing() {
+    let healthy = Emulator::builder()
+        .alerts(150)
+        .seed(11)
+        .start()
+        .await
+        .unwrap();
+    let broken = Emulator::builder()
+        .alerts(10)
+        .seed(12)
+        .faults(
+            FaultSettings::new()
+                .rate(1.0)
+                .kinds([FaultKind::InternalServerError]),
+        )
+        .start()
+        .await
+        .unwrap();
+    let file = temp_file(
+        "tenants.toml",
+        &format!(
+            "[[tenant]]\nname = \"healthy\"\nbase_url = \"{}\"\ntoken_env = \"{TOKEN_VAR}\"\n\n\
+             [[tenant]]\nname = \"broken\"\nbase_url = \"{}\"\ntoken_env = \"{TOKEN_VAR}\"\n",
+            healthy.graph_base_url(),
+            broken.graph_base_url()
+        ),
+    );
+    let tenants = file.to_str().unwrap().to_owned();
+    let run_tenants = move |args: &[&str]| {
+        let mut c = cli();
+        c.env(TOKEN_VAR, "t")
+            .args(["--tenants", tenants.as_str()])
+            .args(args);
+        c
+    };
+    let output = |mut c: Command| tokio::task::spawn_blocking(move || c.output().unwrap());
+
+    let o = output(run_tenants(&["list", "--format", "jsonl"]))
+        .await
+        .unwrap();
+    assert_exit(&o, 3);
+    let alerts = jsonl(&o);
+    assert_eq!(alerts.len(), 150);
+    assert!(alerts.iter().all(|a| a["partnerTenant"] == "healthy"));
+    assert!(stderr(&o).contains("tenant broken"), "{}", stderr(&o));
+
+    let o = output(run_tenants(&["list", "--format", "csv"]))
+        .await
+        .unwrap();
+    assert_exit(&o, 3);
+    let mut reader = csv::Reader::from_reader(o.stdout.as_slice());
+    assert_eq!(
+        reader.headers().unwrap().iter().next_back(),
+        Some("Partner tenant")
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 150);
+    assert!(rows.iter().all(|r| r.iter().next_back() == Some("healthy")));
+
+    let o = output(run_tenants(&["list"])).await.unwrap();
+    assert_exit(&o, 3);
+    assert!(stdout(&o).starts_with("TENANT"));
+
+    let o = output(run_tenants(&["--json", "dashboard"])).await.unwrap();
+    assert_exit(&o, 3);
+    let d: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(d["total"], 150);
+    assert_eq!(d["byTenant"]["healthy"]["total"], 150);
+    assert!(d["byTenant"].get("broken").is_none());
+
+    let id = alerts[0]["id"].as_str().unwrap().to_owned();
+    let o = output(run_tenants(&["--json", "get", &id])).await.unwrap();
+    assert_exit(&o, 0);
+    let got: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (got["id"].as_str(), got["partnerTenant"].as_str()),
+        (Some(id.as_str()), Some("healthy"))
+    );
+
+    // Only the broken tenant: nothing read, an error.
+    let only_broken = temp_file(
+        "broken-only.toml",
+        &format!(
+            "[[tenant]]\nname = \"broken\"\nbase_url = \"{}\"\ntoken_env = \"{TOKEN_VAR}\"\n",
+            broken.graph_base_url()
+        ),
+    );
+    let mut c = cli();
+    c.env(TOKEN_VAR, "t")
+        .args(["--tenants", only_broken.to_str().unwrap(), "list"]);
+    let o = output(c).await.unwrap();
+    assert_exit(&o, 1);
+
+    std::fs::remove_file(&file).ok();
+    std::fs::remove_file(&only_broken).ok();
+    healthy.shutdown().await;
+    broken.shutdown().await;
+}
