@@ -60,6 +60,7 @@
 //! | [`Error`], [`error`] | one error type with predicates and the ids support asks for |
 //! | [`auth`] | token providers (static, client credentials, refresh token, `azure_identity`) and the cache |
 //! | [`http`] | the shared transport's settings: [`http::RetryPolicy`], [`http::Timeouts`] |
+//! | [`bulk`] | many alerts' status changed at once, planned first: each alert succeeded, skipped, failed or unconfirmed |
 //! | [`triage`] | the dashboard's figures, many partner tenants in one view, the CSV export |
 //!
 //! Guides: [`guide::enums`], [`guide::errors`], [`guide::migration`], [`guide::testing`].
@@ -73,6 +74,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod bulk;
 mod endpoint;
 pub mod error;
 #[cfg(feature = "fraud-events")]
@@ -133,4 +135,6 @@ pub use model::{
 };
 pub use pager::{Continuation, Page, PageStream, Pager};
 pub use query::{AlertQuery, Field, Filter};
-pub use source::{AlertSource, Capabilities, SourceKind, StatusUpdate, UpdateReport, UpdateTarget};
+pub use source::{
+    AlertSource, Capabilities, ReadResult, SourceKind, StatusUpdate, UpdateReport, UpdateTarget,
+};

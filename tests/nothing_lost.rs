@@ -380,27 +380,17 @@ async fn a_hanging_token_provider_fails_the_call_within_its_budget() {
 #[tokio::test]
 async fn an_update_report_has_three_outcomes() {
     let server = MockServer::start_async().await;
-    let path = |id: &str| format!("{PATH}/{id}");
+    // One $batch: "applied" answered 200, "refused" 404, "lost" missing from the answer.
     server
         .mock_async(|when, then| {
-            when.method(PATCH).path(path("applied"));
-            then.status(200)
-                .json_body(json!({"id": "applied", "status": "resolved"}));
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(PATCH).path(path("refused"));
-            then.status(404)
-                .json_body(json!({"error": {"code": "itemNotFound", "message": "no"}}));
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(PATCH).path(path("lost"));
-            then.status(200)
-                .delay(Duration::from_secs(3))
-                .json_body(json!({"id": "lost"}));
+            when.method(POST).path("/beta/$batch");
+            then.status(200).json_body(json!({"responses": [
+                {"id": "1", "status": 404,
+                 "headers": {"request-id": "sub-404", "Content-Type": "application/json"},
+                 "body": {"error": {"code": "itemNotFound", "message": "no"}}},
+                {"id": "0", "status": 200, "headers": {},
+                 "body": {"id": "applied", "status": "resolved"}}
+            ]}));
         })
         .await;
     let client = GraphClient::builder()
@@ -408,7 +398,6 @@ async fn an_update_report_has_three_outcomes() {
         .credential(StaticToken::new("t"))
         .sleep(Arc::new(NoSleep::default()))
         .retry(RetryPolicy::standard().max_attempts(1))
-        .timeouts(partner_alerts::http::Timeouts::default().per_attempt(Duration::from_millis(300)))
         .build()
         .unwrap();
     let targets: Vec<UpdateTarget> = ["applied", "refused", "lost"]
@@ -424,10 +413,50 @@ async fn an_update_report_has_three_outcomes() {
     .unwrap();
     let ids = |it: Vec<&AlertId>| it.into_iter().map(|i| i.to_string()).collect::<Vec<_>>();
     assert_eq!(ids(report.succeeded_ids().collect()), ["applied"]);
+    assert_eq!(
+        report.succeeded[0].1.as_ref().map(|a| a.status.clone()),
+        Some(Some(partner_alerts::AlertStatus::Resolved))
+    );
     assert_eq!(ids(report.failed_ids().collect()), ["refused"]);
+    assert!(matches!(&*report.failed[0].1, Error::NotFound(_)));
+    assert_eq!(report.failed[0].1.request_id().as_deref(), Some("sub-404"));
     assert_eq!(ids(report.unconfirmed_ids().collect()), ["lost"]);
-    assert!(matches!(&*report.unconfirmed[0].1, Error::Timeout(_)));
     assert!(!report.is_complete());
+    assert_eq!(report.len(), 3);
+}
+
+#[tokio::test]
+async fn a_lost_batch_answer_leaves_each_of_its_alerts_unconfirmed() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/beta/$batch");
+            then.status(200)
+                .delay(Duration::from_secs(3))
+                .json_body(json!({"responses": []}));
+        })
+        .await;
+    let client = GraphClient::builder()
+        .base_url(server.url("/beta"))
+        .credential(StaticToken::new("t"))
+        .sleep(Arc::new(NoSleep::default()))
+        .retry(RetryPolicy::standard().max_attempts(1))
+        .timeouts(partner_alerts::http::Timeouts::default().per_attempt(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let targets: Vec<UpdateTarget> = (0..25)
+        .map(|n| AlertId::new(format!("a{n}")).unwrap().into())
+        .collect();
+    let report = AlertSource::update_alerts(
+        &client,
+        &targets,
+        &StatusUpdate::resolved(ResolvedReason::Ignore),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.unconfirmed.len(), 25, "{report:?}");
+    assert!(matches!(&*report.unconfirmed[0].1, Error::Timeout(_)));
+    assert!(report.succeeded.is_empty() && report.failed.is_empty());
 }
 
 const SUB: &str = "2a7064fb-1e33-4007-974e-352cb3f2c805";

@@ -39,7 +39,9 @@ use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result
 use crate::http::{Common, Transport, builder_setters};
 use crate::pager::{Continuation, Cursor, Pager};
 use crate::query::{AlertQuery, Field, Filter};
-use crate::source::{AlertSource, Capabilities, SourceKind, UpdateReport, UpdateTarget};
+use crate::source::{
+    AlertSource, Capabilities, ReadResult, SourceKind, UpdateReport, UpdateTarget,
+};
 use crate::{Alert, AlertId, FraudEvent, StatusUpdate, SubscriptionId};
 
 /// Partner Center's global endpoint, the default base URL.
@@ -185,6 +187,20 @@ impl FraudEventsClientBuilder {
 }
 
 /// The subscription an event id names (`<subscriptionId>_<id>`, as observed).
+/// "No such event", as Partner Center would say if it could read one event.
+fn not_found(id: &AlertId, ids: Option<RequestIds>) -> Error {
+    Error::NotFound(Box::new(ServiceError {
+        api: Api::PartnerCenter,
+        status: 404,
+        code: None,
+        message: Some(format!("no fraud event has the id {id}")),
+        missing_permission: None,
+        retry_after: None,
+        ids: ids.unwrap_or_else(|| RequestIds::new(uuid::Uuid::nil())),
+        attempts: 1,
+    }))
+}
+
 fn subscription_of(id: &AlertId) -> Option<SubscriptionId> {
     let (sub, rest) = id.as_str().split_once('_')?;
     (!rest.is_empty())
@@ -193,6 +209,43 @@ fn subscription_of(id: &AlertId) -> Option<SubscriptionId> {
 }
 
 impl FraudEventsClient {
+    /// The alerts of `wanted` that `query` lists; each of the others not found, or failed
+    /// with the listing's error.
+    async fn find(
+        &self,
+        query: &AlertQuery,
+        mut wanted: HashSet<AlertId>,
+    ) -> Vec<(AlertId, ReadResult)> {
+        let mut found = Vec::with_capacity(wanted.len());
+        let mut pages = self.list(query).pages();
+        let mut last_ids = None;
+        let failure = loop {
+            match pages.try_next().await {
+                Ok(Some(page)) => {
+                    let (items, ids) = page.into_items_with_ids();
+                    for alert in items {
+                        if wanted.remove(&alert.id) {
+                            found.push((alert.id.clone(), Ok(alert)));
+                        }
+                    }
+                    last_ids = Some(ids);
+                    if wanted.is_empty() {
+                        return found;
+                    }
+                }
+                Ok(None) => break None,
+                Err(e) => break Some(Arc::new(e)),
+            }
+        };
+        found.extend(wanted.into_iter().map(|id| {
+            let e = failure
+                .clone()
+                .unwrap_or_else(|| Arc::new(not_found(&id, last_ids.clone())));
+            (id, Err(e))
+        }));
+        found
+    }
+
     /// A builder with the defaults: Partner Center's global endpoint, the new events model,
     /// pages of [`DEFAULT_PAGE_SIZE`].
     pub fn builder() -> FraudEventsClientBuilder {
@@ -279,16 +332,7 @@ impl FraudEventsClient {
             }
             last_ids = Some(items.1);
         }
-        Err(Error::NotFound(Box::new(ServiceError {
-            api: Api::PartnerCenter,
-            status: 404,
-            code: None,
-            message: Some(format!("no fraud event has the id {id}")),
-            missing_permission: None,
-            retry_after: None,
-            ids: last_ids.unwrap_or_else(|| RequestIds::new(uuid::Uuid::nil())),
-            attempts: 1,
-        })))
+        Err(not_found(id, last_ids))
     }
 }
 
@@ -324,6 +368,32 @@ impl AlertSource for FraudEventsClient {
 
     async fn get(&self, id: &AlertId) -> Result<Alert> {
         FraudEventsClient::get(self, id).await
+    }
+
+    /// One listing per subscription named in the ids (an id that names none: one listing of
+    /// everything), four at a time.
+    async fn get_many(&self, ids: &[AlertId], fields: &[Field]) -> Vec<(AlertId, ReadResult)> {
+        use futures::StreamExt;
+        let mut groups: BTreeMap<Option<SubscriptionId>, HashSet<AlertId>> = BTreeMap::new();
+        for id in ids {
+            groups
+                .entry(subscription_of(id))
+                .or_default()
+                .insert(id.clone());
+        }
+        let reads = groups.into_iter().map(|(sub, wanted)| {
+            let client = self.clone();
+            let mut query = AlertQuery::new().select(fields.iter().copied());
+            if let Some(sub) = sub {
+                query = query.filter(Filter::subscription_id().eq(sub));
+            }
+            async move { client.find(&query, wanted).await }
+        });
+        futures::stream::iter(reads)
+            .buffer_unordered(4)
+            .flat_map(futures::stream::iter)
+            .collect()
+            .await
     }
 
     /// One POST per subscription. An alert whose subscription is neither given nor named in

@@ -18,9 +18,9 @@ pub use crate::endpoint::DEFAULT_MAX_BODY_BYTES;
 pub(crate) use builder::{Common, builder_setters};
 pub(crate) use response::Response;
 pub use retry::RetryPolicy;
-#[cfg(feature = "fuzzing")]
 pub(crate) use retry::parse_retry_after;
-pub(crate) use transport::{Request, Settings, Transport};
+pub(crate) use retry::{Decision, Outcome, decide};
+pub(crate) use transport::{Request, Settings, StatusAnswer, Transport, jitter};
 
 /// The crate's `User-Agent`.
 pub(crate) const USER_AGENT: &str = concat!("partner-alerts/", env!("CARGO_PKG_VERSION"));

@@ -17,8 +17,8 @@ pub(crate) struct Response {
 }
 
 impl Response {
-    /// A 2xx answer with its whole body.
-    pub(super) fn new(status: u16, body: Vec<u8>, ids: RequestIds) -> Self {
+    /// A 2xx answer with its whole body (also one request's answer inside a `$batch`).
+    pub(crate) fn new(status: u16, body: Vec<u8>, ids: RequestIds) -> Self {
         Response {
             status,
             body,

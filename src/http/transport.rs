@@ -481,35 +481,18 @@ impl Transport {
                 headers,
                 body,
                 retry_after,
-            } => {
-                let parsed = ErrorBody::parse(self.api, &body);
-                let ids = self.ids(sent, &headers, parsed.inner.as_ref());
-                let missing_permission = (status == 403).then(|| {
-                    parsed
-                        .message
-                        .as_deref()
-                        .and_then(permission_in)
-                        .unwrap_or_else(|| required_permission(self.api, req.operation).to_owned())
-                });
-                let e = Box::new(ServiceError {
-                    api: self.api,
+            } => self.status_error(
+                StatusAnswer {
                     status,
-                    code: parsed.code,
-                    message: parsed.message,
-                    missing_permission,
+                    headers: &headers,
+                    body: &body,
                     retry_after,
-                    ids,
-                    attempts,
-                });
-                match status {
-                    _ if throttled => Error::Throttled(e),
-                    429 => Error::Throttled(e),
-                    401 => Error::Unauthorized(e),
-                    403 => Error::Forbidden(e),
-                    404 => Error::NotFound(e),
-                    _ => Error::Service(e),
-                }
-            }
+                },
+                req.operation,
+                sent.request_id,
+                attempts,
+                throttled,
+            ),
             Failure::Timeout => Error::Timeout(Box::new(TimeoutError {
                 what: "per-attempt timeout",
                 elapsed,
@@ -524,6 +507,70 @@ impl Transport {
                 connect,
             })),
         }
+    }
+}
+
+/// An answer with a failing status: a whole response's, or one request's of a `$batch`.
+pub(crate) struct StatusAnswer<'a> {
+    pub(crate) status: u16,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl Transport {
+    /// The error of a failing answer to the request sent with `client_request_id`, after
+    /// `attempts` attempts; `throttled` when the retry policy gave up waiting.
+    pub(crate) fn status_error(
+        &self,
+        answer: StatusAnswer<'_>,
+        operation: &str,
+        client_request_id: Uuid,
+        attempts: u32,
+        throttled: bool,
+    ) -> Error {
+        let StatusAnswer {
+            status,
+            headers,
+            body,
+            retry_after,
+        } = answer;
+        let sent = Sent {
+            request_id: client_request_id,
+            correlation_id: client_request_id,
+        };
+        let parsed = ErrorBody::parse(self.api, body);
+        let ids = self.ids(&sent, headers, parsed.inner.as_ref());
+        let missing_permission = (status == 403).then(|| {
+            parsed
+                .message
+                .as_deref()
+                .and_then(permission_in)
+                .unwrap_or_else(|| required_permission(self.api, operation).to_owned())
+        });
+        let e = Box::new(ServiceError {
+            api: self.api,
+            status,
+            code: parsed.code,
+            message: parsed.message,
+            missing_permission,
+            retry_after,
+            ids,
+            attempts,
+        });
+        match status {
+            _ if throttled => Error::Throttled(e),
+            429 => Error::Throttled(e),
+            401 => Error::Unauthorized(e),
+            403 => Error::Forbidden(e),
+            404 => Error::NotFound(e),
+            _ => Error::Service(e),
+        }
+    }
+
+    /// The settings the client was built with (retries, timeouts, sleep).
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
     }
 }
 
@@ -574,7 +621,7 @@ impl FinalError {
 }
 
 /// A draw in [0, 1] for spreading retries.
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     f64::from(Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX)
 }
 
