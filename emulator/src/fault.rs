@@ -28,6 +28,13 @@ pub enum FaultKind {
     /// The request is processed, then the response is cut: its `Content-Length` announces the
     /// whole body, half of it is sent, and the connection is closed.
     TruncateBody,
+    /// The request is processed (a `$batch`: every request in it), then the connection is
+    /// closed without any response: the client cannot know what was applied.
+    DropAfterProcessing,
+    /// Only requests inside a `$batch` body: that request is answered `429` in the batch
+    /// response, with its own `Retry-After` in its `headers` and Graph's `TooManyRequests`
+    /// body, and is not run. Whole requests are never faulted with it.
+    ThrottleBatchItem,
 }
 
 impl FaultKind {
@@ -38,19 +45,36 @@ impl FaultKind {
         FaultKind::ServiceUnavailable,
         FaultKind::DropConnection,
         FaultKind::TruncateBody,
+        FaultKind::DropAfterProcessing,
+        FaultKind::ThrottleBatchItem,
     ];
 
     /// The kinds that are a complete HTTP response (and so can also hit a request inside a
-    /// `$batch`).
+    /// `$batch`): [`Throttle`](FaultKind::Throttle), `500`, `503` and
+    /// [`ThrottleBatchItem`](FaultKind::ThrottleBatchItem).
     pub fn is_status(self) -> bool {
         matches!(
             self,
-            FaultKind::Throttle | FaultKind::InternalServerError | FaultKind::ServiceUnavailable
+            FaultKind::Throttle
+                | FaultKind::InternalServerError
+                | FaultKind::ServiceUnavailable
+                | FaultKind::ThrottleBatchItem
         )
     }
 
+    /// Whether the kind can hit a whole HTTP request (every kind but
+    /// [`ThrottleBatchItem`](FaultKind::ThrottleBatchItem)).
+    pub fn hits_requests(self) -> bool {
+        self != FaultKind::ThrottleBatchItem
+    }
+
+    /// Whether the kind can hit a request inside a `$batch` body (the status kinds).
+    pub fn hits_batch_items(self) -> bool {
+        self.is_status()
+    }
+
     /// The short name used on the command line (`throttle`, `500`, `503`, `drop`,
-    /// `truncate`).
+    /// `truncate`, `drop-after`, `throttle-item`).
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::Throttle => "throttle",
@@ -58,6 +82,8 @@ impl FaultKind {
             FaultKind::ServiceUnavailable => "503",
             FaultKind::DropConnection => "drop",
             FaultKind::TruncateBody => "truncate",
+            FaultKind::DropAfterProcessing => "drop-after",
+            FaultKind::ThrottleBatchItem => "throttle-item",
         }
     }
 }
@@ -69,7 +95,7 @@ impl fmt::Display for FaultKind {
 }
 
 /// A fault kind name that is not one of `throttle` (or `429`), `500`, `503`, `drop`,
-/// `truncate`.
+/// `truncate`, `drop-after`, `throttle-item`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownFaultKind(String);
 
@@ -77,7 +103,8 @@ impl fmt::Display for UnknownFaultKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown fault kind '{}': expected throttle, 429, 500, 503, drop or truncate",
+            "unknown fault kind '{}': expected throttle, 429, 500, 503, drop, truncate, \
+             drop-after or throttle-item",
             self.0
         )
     }
@@ -94,6 +121,8 @@ impl FromStr for FaultKind {
             "503" | "unavailable" => FaultKind::ServiceUnavailable,
             "drop" => FaultKind::DropConnection,
             "truncate" => FaultKind::TruncateBody,
+            "drop-after" | "drop-after-processing" => FaultKind::DropAfterProcessing,
+            "throttle-item" | "throttle-batch-item" => FaultKind::ThrottleBatchItem,
             _ => return Err(UnknownFaultKind(s.to_owned())),
         })
     }
@@ -104,6 +133,11 @@ impl FromStr for FaultKind {
 /// Each request draws from a generator seeded with [`FaultSettings::seed`] (by default the
 /// emulator's seed): with probability `rate` it gets one of `kinds`, chosen uniformly. The
 /// same seed and the same sequence of requests give the same faults.
+///
+/// Each request inside a `$batch` body draws too, from the kinds that can hit it
+/// ([`FaultKind::hits_batch_items`]: `429`, `500`, `503`, [`FaultKind::ThrottleBatchItem`]);
+/// a whole request draws from the others ([`FaultKind::hits_requests`]). So
+/// `kinds([FaultKind::ThrottleBatchItem])` throttles requests inside batches only.
 ///
 /// ```
 /// use std::time::Duration;
@@ -226,6 +260,10 @@ pub(crate) struct FaultState {
     pub settings: FaultSettings,
     rng: SplitMix64,
     forced: VecDeque<FaultKind>,
+    /// Forced faults of the next requests inside `$batch` bodies (status kinds only).
+    forced_items: VecDeque<FaultKind>,
+    /// How many of the next `$batch` requests are processed, then dropped.
+    batch_resets: usize,
 }
 
 impl FaultState {
@@ -235,42 +273,55 @@ impl FaultState {
             settings,
             rng: derive(seed, 0xfa17),
             forced: VecDeque::new(),
+            forced_items: VecDeque::new(),
+            batch_resets: 0,
         }
     }
 
-    /// Forces the next `n` requests to fault with `kind` (0 clears the queue).
+    /// Forces the next `n` requests to fault with `kind`; [`FaultKind::ThrottleBatchItem`]
+    /// forces the next `n` requests inside batches instead. `n = 0` clears every forced fault
+    /// (requests, batch items, batch resets).
     pub(crate) fn force(&mut self, n: usize, kind: FaultKind) {
         if n == 0 {
             self.forced.clear();
+            self.forced_items.clear();
+            self.batch_resets = 0;
+        } else if kind == FaultKind::ThrottleBatchItem {
+            self.force_items(n, kind);
+        } else {
+            self.forced.extend(std::iter::repeat_n(kind, n));
         }
-        self.forced.extend(std::iter::repeat_n(kind, n));
     }
 
-    /// The fault for a request reaching the server, if any.
-    pub(crate) fn decide(&mut self) -> Option<FaultKind> {
-        if let Some(k) = self.forced.pop_front() {
-            return Some(k);
+    /// Forces the next `n` requests inside `$batch` bodies to fault with `kind` (a status
+    /// kind); `n = 0` clears that queue.
+    pub(crate) fn force_items(&mut self, n: usize, kind: FaultKind) {
+        debug_assert!(kind.hits_batch_items());
+        if n == 0 {
+            self.forced_items.clear();
         }
-        if self.settings.rate <= 0.0 || self.settings.kinds.is_empty() {
+        self.forced_items.extend(std::iter::repeat_n(kind, n));
+    }
+
+    /// Makes the next `n` `$batch` requests be processed and then dropped; `n = 0` cancels.
+    pub(crate) fn reset_batches(&mut self, n: usize) {
+        self.batch_resets = n;
+    }
+
+    /// A draw by rate among the kinds `applies` accepts (no draw at all when there are
+    /// none, so that settings without such kinds keep their sequence).
+    fn draw(&mut self, applies: fn(FaultKind) -> bool) -> Option<FaultKind> {
+        if self.settings.rate <= 0.0 {
             return None;
         }
-        if self.rng.chance(self.settings.rate) {
-            Some(*self.rng.pick(&self.settings.kinds))
-        } else {
-            None
-        }
-    }
-
-    /// The fault for a request inside a `$batch`: only the status kinds, only by rate.
-    pub(crate) fn decide_inner(&mut self) -> Option<FaultKind> {
         let kinds: Vec<FaultKind> = self
             .settings
             .kinds
             .iter()
             .copied()
-            .filter(|k| k.is_status())
+            .filter(|k| applies(*k))
             .collect();
-        if self.settings.rate <= 0.0 || kinds.is_empty() {
+        if kinds.is_empty() {
             return None;
         }
         if self.rng.chance(self.settings.rate) {
@@ -278,6 +329,28 @@ impl FaultState {
         } else {
             None
         }
+    }
+
+    /// The fault for a request reaching the server, if any: a forced one, then (for a
+    /// `$batch`) a forced reset, then one drawn by rate.
+    pub(crate) fn decide(&mut self, is_batch: bool) -> Option<FaultKind> {
+        if let Some(k) = self.forced.pop_front() {
+            return Some(k);
+        }
+        if is_batch && self.batch_resets > 0 {
+            self.batch_resets -= 1;
+            return Some(FaultKind::DropAfterProcessing);
+        }
+        self.draw(FaultKind::hits_requests)
+    }
+
+    /// The fault for a request inside a `$batch`: a forced one, then one drawn by rate among
+    /// the status kinds.
+    pub(crate) fn decide_inner(&mut self) -> Option<FaultKind> {
+        if let Some(k) = self.forced_items.pop_front() {
+            return Some(k);
+        }
+        self.draw(FaultKind::hits_batch_items)
     }
 }
 
@@ -363,15 +436,64 @@ mod tests {
         let s = FaultSettings::new().rate(0.3);
         let mut a = FaultState::new(s.clone(), 9);
         let mut b = FaultState::new(s, 9);
-        let xs: Vec<_> = (0..200).map(|_| a.decide()).collect();
-        let ys: Vec<_> = (0..200).map(|_| b.decide()).collect();
+        let xs: Vec<_> = (0..200).map(|_| a.decide(false)).collect();
+        let ys: Vec<_> = (0..200).map(|_| b.decide(false)).collect();
         assert_eq!(xs, ys);
         let n = xs.iter().filter(|x| x.is_some()).count();
         assert!((30..=90).contains(&n), "{n}");
         a.force(2, FaultKind::DropConnection);
-        assert_eq!(a.decide(), Some(FaultKind::DropConnection));
-        assert_eq!(a.decide(), Some(FaultKind::DropConnection));
+        assert_eq!(a.decide(false), Some(FaultKind::DropConnection));
+        assert_eq!(a.decide(false), Some(FaultKind::DropConnection));
         let mut off = FaultState::new(FaultSettings::new(), 1);
-        assert!((0..100).all(|_| off.decide().is_none()));
+        assert!((0..100).all(|_| off.decide(false).is_none()));
+    }
+
+    #[test]
+    fn batch_item_kinds_stay_inside_batches() {
+        let s = FaultSettings::new()
+            .rate(1.0)
+            .kinds([FaultKind::ThrottleBatchItem]);
+        let mut f = FaultState::new(s, 3);
+        assert!(
+            (0..50).all(|_| f.decide(true).is_none()),
+            "never a whole request"
+        );
+        assert!((0..50).all(|_| f.decide_inner() == Some(FaultKind::ThrottleBatchItem)));
+
+        let s = FaultSettings::new()
+            .rate(1.0)
+            .kinds([FaultKind::DropConnection]);
+        let mut f = FaultState::new(s, 3);
+        assert!(
+            (0..50).all(|_| f.decide_inner().is_none()),
+            "drops are not for items"
+        );
+    }
+
+    #[test]
+    fn forced_items_and_resets() {
+        let mut f = FaultState::new(FaultSettings::new(), 1);
+        f.force(2, FaultKind::ThrottleBatchItem);
+        f.force_items(1, FaultKind::ServiceUnavailable);
+        assert_eq!(f.decide(false), None, "items only");
+        assert_eq!(f.decide_inner(), Some(FaultKind::ThrottleBatchItem));
+        assert_eq!(f.decide_inner(), Some(FaultKind::ThrottleBatchItem));
+        assert_eq!(f.decide_inner(), Some(FaultKind::ServiceUnavailable));
+        assert_eq!(f.decide_inner(), None);
+
+        f.reset_batches(1);
+        assert_eq!(f.decide(false), None, "not a batch");
+        assert_eq!(f.decide(true), Some(FaultKind::DropAfterProcessing));
+        assert_eq!(f.decide(true), None);
+
+        f.reset_batches(3);
+        f.force_items(3, FaultKind::Throttle);
+        f.force(1, FaultKind::TruncateBody);
+        f.force(0, FaultKind::TruncateBody);
+        assert_eq!(
+            (f.decide(true), f.decide_inner()),
+            (None, None),
+            "all cancelled"
+        );
     }
 }

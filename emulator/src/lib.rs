@@ -35,13 +35,48 @@
 //!
 //! ```text
 //! cargo run -p partner-alerts-emulator -- --port 8080 --alerts 5000 --seed 7 \
-//!     [--state FILE] [--page-size N] [--new-alert-every SECONDS] [--now RFC3339] \
-//!     [--fault-rate SHARE] [--faults throttle,500,503,drop,truncate] \
+//!     [--state FILE] [--page-size N] [--new-alert-every SECONDS] \
+//!     [--change-status-every SECONDS] [--now RFC3339] \
+//!     [--fault-rate SHARE] [--faults throttle,500,503,drop,truncate,drop-after,throttle-item] \
 //!     [--retry-after SECONDS] [--latency-ms MS] [--fault-seed N] [--quirks LIST]
 //! ```
 //!
 //! It prints the Graph base URL and then the Partner Center base URL, one per line on
 //! standard output, and serves until Ctrl-C. `--port 0` (the default) picks a free port.
+//!
+//! | Option | In code |
+//! |---|---|
+//! | `--new-alert-every SECONDS` | [`EmulatorBuilder::new_alert_every`]: a fresh alert on that period ([`Emulator::raise_alert`]) |
+//! | `--change-status-every SECONDS` | [`EmulatorBuilder::change_status_every`]: an existing alert changes on that period ([`Emulator::change_random_alert`]) |
+//! | `--now RFC3339` | [`EmulatorBuilder::now`] (then [`Emulator::set_now`]) |
+//! | `--fault-rate`, `--faults`, `--retry-after`, `--latency-ms`, `--fault-seed` | [`FaultSettings`] |
+//! | `--quirks LIST` | [`Quirks`] |
+//!
+//! Both periods accept fractions of a second and run on the wall clock; the fixed clock of
+//! `--now` only stamps what they do. The binary reports each raise and change on standard
+//! error.
+//!
+//! `--faults` takes a comma-separated list of [`FaultKind`]s, drawn from with the
+//! `--fault-rate` share of requests ([`FaultSettings`]):
+//!
+//! | Item | Kind | Hits |
+//! |---|---|---|
+//! | `throttle` (or `429`) | [`FaultKind::Throttle`]: `429`, `Retry-After`, the API's throttling body | whole requests and requests inside batches |
+//! | `500` | [`FaultKind::InternalServerError`] | whole requests and requests inside batches |
+//! | `503` | [`FaultKind::ServiceUnavailable`], with `Retry-After` | whole requests and requests inside batches |
+//! | `drop` | [`FaultKind::DropConnection`]: closed without an answer, not processed | whole requests |
+//! | `truncate` | [`FaultKind::TruncateBody`]: processed, answer cut in half | whole requests |
+//! | `drop-after` | [`FaultKind::DropAfterProcessing`]: processed (a batch: all of it), closed without an answer | whole requests |
+//! | `throttle-item` | [`FaultKind::ThrottleBatchItem`]: `429` inside the batch response, not run | requests inside batches only |
+//!
+//! For tests, forced faults come before the drawn ones and need no rate:
+//!
+//! | Method | Effect |
+//! |---|---|
+//! | [`Emulator::fail_next`] | the next n requests fail with a kind |
+//! | [`Emulator::throttle_next_batch_items`] | the next n requests inside batches answer `429` and are not run |
+//! | [`Emulator::fail_next_batch_items`] | the next n requests inside batches answer `429`, `500` or `503` and are not run |
+//! | [`Emulator::reset_after_next_batch`] | the next n batches are applied whole, then their connection is closed without an answer |
 //!
 //! `--quirks` takes a comma-separated list of [`Quirks`] (the syntax of
 //! [`Quirks::from_str`](std::str::FromStr::from_str); names are case-insensitive, `none` is
@@ -57,6 +92,7 @@
 //! | `repeated-next-link` | [`Quirks::repeated_next_link`]: Graph page 2 links to itself |
 //! | `empty-page-after=K` | [`Quirks::empty_page_after`]: an empty Graph page after page K |
 //! | `applied-then-500=N` | [`Quirks::applied_then_500`]: the next N writes are applied, then answered with a 500 |
+//! | `shuffled-batch` | [`Quirks::shuffled_batch_responses`]: `$batch` responses in another order than requested |
 //!
 //! For example `--quirks odd-values,page-cap=100,resolve-served=1`.
 //!
@@ -69,7 +105,11 @@
 //! honoured; `404 itemNotFound`); `PATCH .../securityAlerts/{id}` with `status` and an
 //! optional `resolvedReason` (anything else is a 400), answered with `200` and the alert, or
 //! `204` with `Prefer: return=minimal`; `POST /$batch` with up to 20 requests, run in order,
-//! `dependsOn` honoured (`424` after a failed dependency). Every response carries
+//! `dependsOn` honoured (`424` after a failed dependency), each answered with its `id`,
+//! `status`, `headers` (`Content-Type`, `Retry-After` when throttled, `request-id`,
+//! `client-request-id`) and `body`; a batch over 20 requests, with an id twice (in any
+//! case), a `dependsOn` naming no earlier request, or a request with a `body` but no
+//! `Content-Type` in its `headers` is refused whole with a `400`. Every response carries
 //! `request-id` and `client-request-id`; errors carry Graph's error body. Enum values newer
 //! than `unknownFutureValue` (insert an alert holding one) are sent as
 //! `unknownFutureValue` unless the request sends `Prefer: include-unknown-enum-members`.
@@ -110,6 +150,20 @@
 //! - Partner Center event ids are `<subscriptionId>_<GUID>`; Graph ids are GUIDs.
 //! - A [`FaultKind::TruncateBody`] fault processes the request before cutting its response
 //!   (as a real network failure can); a [`FaultKind::DropConnection`] fault does not.
+//! - `$batch` (reference section 3.17): a request with a `body` and no `Content-Type` in its
+//!   `headers` makes the whole batch a `400` (the documentation lists it among the rules of
+//!   the batch's format and answers a malformed batch with a `400`; clients report Graph
+//!   doing so), and none of its requests runs. Header names inside the batch are matched
+//!   in any case. A `Content-Type` that is not JSON is a `415` for that request only. The
+//!   responses come in request order unless [`Quirks::shuffled_batch_responses`] is on;
+//!   their header names are written as Graph writes them there (`Content-Type`,
+//!   `Retry-After`), but `request-id` and `client-request-id` in lower case: match them in
+//!   any case. A throttled request of a batch is not run; a batch answered `429` as a whole
+//!   runs none of its requests.
+//! - The scheduled changes ([`Emulator::change_random_alert`]) are made by
+//!   [`COLLEAGUE_UPN`], so that a test can tell them from its own writes
+//!   ([`EMULATOR_UPN`]); severity and `lastObservedDateTime` changes add no activity log
+//!   entry (the log records status changes only).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -171,6 +225,8 @@ pub struct EmulatorBuilder {
     state_file: Option<PathBuf>,
     now: Option<DateTime<Utc>>,
     port: u16,
+    new_alert_every: Option<Duration>,
+    change_status_every: Option<Duration>,
 }
 
 impl Default for EmulatorBuilder {
@@ -184,6 +240,8 @@ impl Default for EmulatorBuilder {
             state_file: None,
             now: None,
             port: 0,
+            new_alert_every: None,
+            change_status_every: None,
         }
     }
 }
@@ -245,6 +303,26 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Raises a fresh alert every `every` while the emulator runs, as
+    /// [`Emulator::raise_alert`] does (the first one `every` after the start). Default: never;
+    /// a zero duration turns it off. The period runs on Tokio's clock (real time, or the
+    /// paused test clock), not on the emulator's [`now`](EmulatorBuilder::now), which only
+    /// stamps the alerts.
+    pub fn new_alert_every(mut self, every: Duration) -> Self {
+        self.new_alert_every = (!every.is_zero()).then_some(every);
+        self
+    }
+
+    /// Changes one existing alert every `every` while the emulator runs, as
+    /// [`Emulator::change_random_alert`] does (the first change `every` after the start):
+    /// the changes a watcher has to notice. Default: never; a zero duration turns it off.
+    /// The period runs on Tokio's clock (real time, or the paused test clock), not on the
+    /// emulator's [`now`](EmulatorBuilder::now), which only stamps the changes.
+    pub fn change_status_every(mut self, every: Duration) -> Self {
+        self.change_status_every = (!every.is_zero()).then_some(every);
+        self
+    }
+
     /// Binds `127.0.0.1`, loads or generates the alerts, and starts serving in the
     /// background on the current Tokio runtime.
     ///
@@ -271,6 +349,7 @@ impl EmulatorBuilder {
             ),
         };
         let generator = Generator::new(seed);
+        let (shuffle_rng, change_rng) = shared::draws(seed);
         let writer = match &self.state_file {
             Some(path) => {
                 let p = Persister::new(path.clone());
@@ -296,6 +375,8 @@ impl EmulatorBuilder {
             page_size: self.page_size,
             writer,
             local_addr,
+            shuffle_rng,
+            change_rng,
         });
         let writer_task = shared.writer.is_some().then(|| {
             let shared = shared.clone();
@@ -324,6 +405,21 @@ impl EmulatorBuilder {
             }
         });
         tracing::info!(%local_addr, "partner-alerts emulator listening");
+        let mut schedules = Vec::new();
+        if let Some(every) = self.new_alert_every {
+            schedules.push(every_period(shared.clone(), every, |s| {
+                let alert = s.raise_alert();
+                stats::bump(&s.stats.scheduled_alerts);
+                tracing::info!(id = %alert.id, "raised an alert on schedule");
+            }));
+        }
+        if let Some(every) = self.change_status_every {
+            schedules.push(every_period(shared.clone(), every, |s| {
+                if let Some(alert) = s.change_random_alert() {
+                    tracing::info!(id = %alert.id, "changed an alert on schedule");
+                }
+            }));
+        }
         Ok(Emulator {
             graph_base_url: format!("http://{local_addr}/beta"),
             partner_center_base_url: format!("http://{local_addr}/partner-center"),
@@ -332,8 +428,23 @@ impl EmulatorBuilder {
             shutdown: Some(tx),
             task: Some(task),
             writer_task,
+            schedules,
         })
     }
+}
+
+/// Runs `f` every `period` (the first time one period from now), until aborted.
+fn every_period(shared: Arc<Shared>, period: Duration, f: fn(&Shared)) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is immediate.
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            f(&shared);
+        }
+    })
 }
 
 /// A running emulator: its URLs, its state, and controls for tests.
@@ -349,6 +460,8 @@ pub struct Emulator {
     task: Option<JoinHandle<()>>,
     /// The state file's writer, when there is a state file.
     writer_task: Option<JoinHandle<()>>,
+    /// The scheduled raises and changes.
+    schedules: Vec<JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -454,21 +567,70 @@ impl Emulator {
     /// Raises a new alert, as the service would: generated like the others (the next in the
     /// seed's sequence), detected now, active, listed last.
     pub fn raise_alert(&self) -> Alert {
-        let now = self.now();
-        let g = &self.shared.generator;
-        self.shared.write(|s| {
-            let record = g.record(s.next_index, now, true);
-            s.next_index += 1;
-            let alert = record.alert.clone();
-            s.insert_record(record);
-            alert
-        })
+        self.shared.raise_alert()
+    }
+
+    /// Changes one existing alert, chosen with a generator seeded from the emulator's seed
+    /// (the same seed and the same state give the same changes), as the service or a
+    /// colleague in the portal would, and returns it as stored; `None` when there are no
+    /// alerts. This is what [`EmulatorBuilder::change_status_every`] does on schedule.
+    ///
+    /// Four times in five, while some alert is active or investigating, one of those
+    /// changes status: an active alert becomes investigating or (as often) resolved with a
+    /// reason drawn from `legitimate`, `ignore` and `fraud`; an investigating one is
+    /// resolved. As a `PATCH` would, this appends an activity log entry and sets
+    /// `resolvedOnDateTime` (the emulator's "now") and `resolvedBy`, here [`COLLEAGUE_UPN`].
+    /// Otherwise any alert's `lastObservedDateTime` moves forward to now (when it is
+    /// before now) or its severity changes to another one. Both APIs see the change.
+    /// Counted in [`Stats::random_changes`], not in [`Stats::writes`].
+    pub fn change_random_alert(&self) -> Option<Alert> {
+        self.shared.change_random_alert()
     }
 
     /// Makes the next `n` requests (to either API; a `$batch` counts once) fail with `kind`,
-    /// before any random fault. `n = 0` cancels the forced faults still pending.
+    /// before any random fault. [`FaultKind::ThrottleBatchItem`] throttles the next `n`
+    /// requests inside `$batch` bodies instead, as [`Emulator::throttle_next_batch_items`]
+    /// does. `n = 0` cancels every forced fault still pending, those of
+    /// [`Emulator::fail_next_batch_items`] and [`Emulator::reset_after_next_batch`]
+    /// included.
     pub fn fail_next(&self, n: usize, kind: FaultKind) {
         self.shared.faults().force(n, kind);
+    }
+
+    /// Throttles the next `n` requests inside `$batch` bodies (in any batch, in order): each
+    /// is answered, inside a `200` batch response, with status `429`, `Retry-After` (the
+    /// [`FaultSettings::retry_after`]) in its `headers` and Graph's `TooManyRequests` error
+    /// body, and is not run (its dependants fail with `424`). Requests that fail for a
+    /// failed dependency do not count. `n = 0` cancels those still pending.
+    pub fn throttle_next_batch_items(&self, n: usize) {
+        self.shared.faults().force_items(n, FaultKind::Throttle);
+    }
+
+    /// Makes the next `n` requests inside `$batch` bodies fail with `kind`, without being
+    /// run: [`FaultKind::Throttle`] or [`FaultKind::ThrottleBatchItem`] (`429`, as
+    /// [`Emulator::throttle_next_batch_items`]), [`FaultKind::InternalServerError`] (`500`)
+    /// or [`FaultKind::ServiceUnavailable`] (`503` with `Retry-After`). `n = 0` cancels
+    /// those still pending.
+    ///
+    /// # Panics
+    /// When `kind` cannot hit a request inside a batch ([`FaultKind::hits_batch_items`]):
+    /// a dropped or truncated connection is the whole batch's
+    /// ([`Emulator::fail_next`], [`Emulator::reset_after_next_batch`]).
+    pub fn fail_next_batch_items(&self, n: usize, kind: FaultKind) {
+        assert!(
+            kind.hits_batch_items(),
+            "fault kind {kind} cannot hit a request inside a $batch"
+        );
+        self.shared.faults().force_items(n, kind);
+    }
+
+    /// Makes the next `n` Graph `$batch` requests be processed as usual (every request in
+    /// them run and applied) and then have their connection closed without a response
+    /// ([`FaultKind::DropAfterProcessing`]): the client cannot know which were applied.
+    /// Other requests do not count. A fault forced by [`Emulator::fail_next`] comes first.
+    /// `n = 0` cancels those still pending.
+    pub fn reset_after_next_batch(&self, n: usize) {
+        self.shared.faults().reset_batches(n);
     }
 
     /// Replaces the quirks in force (the counting ones start again from the counts given);
@@ -501,6 +663,9 @@ impl Emulator {
     /// Stops accepting connections, lets requests in flight finish (for up to five
     /// seconds), waits for the server to stop, and writes the state file's last state.
     pub async fn shutdown(mut self) {
+        for s in self.schedules.drain(..) {
+            s.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -535,6 +700,9 @@ impl fmt::Debug for Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
+        for s in self.schedules.drain(..) {
+            s.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

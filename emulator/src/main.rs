@@ -40,6 +40,13 @@ struct Args {
     #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
     new_alert_every: Option<Duration>,
 
+    /// Change an existing alert every this many seconds (fractions allowed), chosen from the
+    /// seed: mostly an active alert investigated or resolved, an investigating one resolved
+    /// (by colleague@contoso.example); sometimes a later lastObservedDateTime or another
+    /// severity. Runs on the wall clock; a fixed --now only stamps the changes.
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+    change_status_every: Option<Duration>,
+
     /// Fix the clock at this RFC 3339 instant (default: the system clock).
     #[arg(long, value_name = "RFC3339")]
     now: Option<DateTime<Utc>>,
@@ -48,7 +55,10 @@ struct Args {
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     fault_rate: f64,
 
-    /// The faults drawn from: throttle (429), 500, 503, drop, truncate.
+    /// The faults drawn from: throttle (429), 500, 503, drop (closed, not processed),
+    /// truncate (processed, answer cut), drop-after (processed, closed without an answer),
+    /// throttle-item (429 for requests inside a $batch only). Throttle, 500 and 503 also hit
+    /// requests inside a $batch.
     #[arg(
         long,
         value_name = "KINDS",
@@ -77,7 +87,8 @@ struct Args {
     /// foreign-next-link (Graph page 1 links to another host);
     /// repeated-next-link (Graph page 2 links to itself);
     /// empty-page-after=K (an empty Graph page after page K);
-    /// applied-then-500=N (the next N writes are applied, then answered with a 500).
+    /// applied-then-500=N (the next N writes are applied, then answered with a 500);
+    /// shuffled-batch ($batch responses in another order than requested).
     /// Example: --quirks odd-values,page-cap=100,resolve-served=1
     #[arg(long, value_name = "LIST", verbatim_doc_comment)]
     quirks: Option<Quirks>,
@@ -97,6 +108,21 @@ fn positive_seconds(s: &str) -> Result<Duration, String> {
         return Err("the interval must be more than 0 seconds".to_owned());
     }
     Ok(d)
+}
+
+/// Runs `f` every `period` (the first time one period from now), forever; never when there
+/// is no period.
+async fn every(period: Option<Duration>, mut f: impl FnMut()) {
+    let Some(period) = period else {
+        return std::future::pending().await;
+    };
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        f();
+    }
 }
 
 #[tokio::main]
@@ -140,22 +166,24 @@ async fn main() -> ExitCode {
         emulator.partner_center_base_url()
     );
 
-    let raising = async {
-        match args.new_alert_every {
-            Some(every) => {
-                let mut tick = tokio::time::interval(every);
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    let alert = emulator.raise_alert();
-                    eprintln!("partner-alerts-emulator: raised alert {}", alert.id);
-                }
-            }
-            None => std::future::pending::<()>().await,
+    // Scheduled here rather than through the builder, to report each event.
+    let raising = every(args.new_alert_every, || {
+        let alert = emulator.raise_alert();
+        eprintln!("partner-alerts-emulator: raised alert {}", alert.id);
+    });
+    let changing = every(args.change_status_every, || {
+        if let Some(alert) = emulator.change_random_alert() {
+            eprintln!(
+                "partner-alerts-emulator: changed alert {}: status {}, severity {}",
+                alert.id,
+                alert.status.as_ref().map_or("none", |s| s.as_str()),
+                alert.severity.as_ref().map_or("none", |s| s.as_str()),
+            );
         }
-    };
+    });
     tokio::select! {
         _ = raising => {}
+        _ = changing => {}
         r = tokio::signal::ctrl_c() => {
             if let Err(e) = r {
                 eprintln!("partner-alerts-emulator: cannot listen for Ctrl-C: {e}");

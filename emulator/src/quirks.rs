@@ -1,6 +1,7 @@
 //! Quirks: deterministic misbehaviours of the real services, each a way a client can lose
 //! alerts (odd values, items that are no alerts, pages that shift under a colleague's hands,
-//! capped pages, bad links, empty pages, answers lost after the write was applied).
+//! capped pages, bad links, empty pages, answers lost after the write was applied, batch
+//! responses out of order).
 //!
 //! Unlike the random [`FaultSettings`](crate::FaultSettings), a quirk happens every time its
 //! conditions are met, so a test can reproduce a loss exactly.
@@ -89,6 +90,7 @@ pub struct Quirks {
     repeated_next_link: bool,
     empty_page_after: Option<usize>,
     pub(crate) applied_then_500: usize,
+    shuffled_batch_responses: bool,
 }
 
 impl Quirks {
@@ -165,6 +167,15 @@ impl Quirks {
         self
     }
 
+    /// Graph's `$batch` answers its requests in another order than they were sent: a seeded
+    /// shuffle (from the emulator's seed), never the order sent when there are two or more.
+    /// The documentation says responses may come back in any order and are to be matched by
+    /// `id`; a client that matches them by position fails with this on.
+    pub fn shuffled_batch_responses(mut self, on: bool) -> Self {
+        self.shuffled_batch_responses = on;
+        self
+    }
+
     /// Whether odd values are served.
     pub fn odd_values_on(&self) -> bool {
         self.odd_values
@@ -205,6 +216,11 @@ impl Quirks {
         self.applied_then_500
     }
 
+    /// Whether `$batch` responses come in another order than requested.
+    pub fn shuffled_batch_responses_on(&self) -> bool {
+        self.shuffled_batch_responses
+    }
+
     /// Whether every quirk is off (or used up).
     pub fn is_off(&self) -> bool {
         *self == Quirks::default()
@@ -239,6 +255,9 @@ impl fmt::Display for Quirks {
         if self.applied_then_500 > 0 {
             parts.push(format!("applied-then-500={}", self.applied_then_500));
         }
+        if self.shuffled_batch_responses {
+            parts.push("shuffled-batch".into());
+        }
         if parts.is_empty() {
             f.write_str("none")
         } else {
@@ -261,14 +280,16 @@ impl std::error::Error for QuirksParseError {}
 
 /// What `--quirks` accepts, for error messages.
 const QUIRK_NAMES: &str = "odd-values, not-alerts-every=N, resolve-served=N, page-cap=N, \
-     foreign-next-link, repeated-next-link, empty-page-after=K, applied-then-500=N (or none)";
+     foreign-next-link, repeated-next-link, empty-page-after=K, applied-then-500=N, \
+     shuffled-batch (or none)";
 
 impl FromStr for Quirks {
     type Err = QuirksParseError;
 
     /// Reads a comma-separated list: `odd-values`, `not-alerts-every=N` (N ≥ 1),
     /// `resolve-served=N`, `page-cap=N` (N ≥ 1), `foreign-next-link`, `repeated-next-link`,
-    /// `empty-page-after=K` (K ≥ 1), `applied-then-500=N`; `none` or nothing for no quirks.
+    /// `empty-page-after=K` (K ≥ 1), `applied-then-500=N`, `shuffled-batch`; `none` or
+    /// nothing for no quirks.
     /// Names are case-insensitive; a later item overrides an earlier one.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut q = Quirks::new();
@@ -308,6 +329,7 @@ impl FromStr for Quirks {
                 "repeated-next-link" => q.repeated_next_link = flag()?,
                 "empty-page-after" => q.empty_page_after = Some(number(1)?),
                 "applied-then-500" => q.applied_then_500 = number(0)?,
+                "shuffled-batch" => q.shuffled_batch_responses = flag()?,
                 _ => {
                     return Err(QuirksParseError(format!(
                         "unknown quirk '{item}': expected {QUIRK_NAMES}"
@@ -452,8 +474,13 @@ mod tests {
             .foreign_next_link(true)
             .repeated_next_link(true)
             .empty_page_after(Some(1))
-            .applied_then_500(4);
+            .applied_then_500(4)
+            .shuffled_batch_responses(true);
         assert_eq!(all.to_string().parse::<Quirks>().unwrap(), all);
+        assert_eq!(
+            "Shuffled-Batch".parse::<Quirks>().unwrap(),
+            Quirks::new().shuffled_batch_responses(true)
+        );
         assert_eq!(Quirks::new().to_string(), "none");
         assert_eq!("none".parse::<Quirks>().unwrap(), Quirks::new());
         assert_eq!("".parse::<Quirks>().unwrap(), Quirks::new());
@@ -469,6 +496,7 @@ mod tests {
             "odd-values=1",
             "resolve-served=-1",
             "not-alerts-every=0",
+            "shuffled-batch=1",
         ] {
             let e = bad.parse::<Quirks>().unwrap_err();
             assert!(!e.to_string().is_empty(), "{bad}");

@@ -53,10 +53,15 @@ async fn serve_api(
         Api::PartnerCenter => &shared.stats.partner_center_requests,
     });
     let ids = Ids::from_headers(api, &headers);
+    let is_batch = api == Api::Graph
+        && uri
+            .path()
+            .strip_prefix("/beta")
+            .is_some_and(|p| graph::is_batch(&method, p));
     let (fault, latency, retry_after) = {
         let mut f = shared.faults();
         (
-            f.decide(),
+            f.decide(is_batch),
             f.settings.added_latency(),
             f.settings.retry_after_header(),
         )
@@ -126,6 +131,11 @@ async fn serve_api(
             }
         },
     };
+    if fault == Some(FaultKind::DropAfterProcessing) {
+        // Processed (every request of a batch applied); the answer never leaves.
+        drop(reply);
+        return Response::new(Body::from_stream(FaultyBody::drop_connection()));
+    }
     let mut res = reply.into_response(fault == Some(FaultKind::TruncateBody));
     ids.apply(res.headers_mut());
     res

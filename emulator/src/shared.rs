@@ -6,11 +6,12 @@ use std::sync::atomic::Ordering;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use chrono::{DateTime, Utc};
-use partner_alerts::{AlertId, AlertStatus, ResolvedReason};
+use partner_alerts::{Alert, AlertId, AlertStatus, ResolvedReason, Severity};
 
 use crate::fault::FaultState;
 use crate::generate::Generator;
 use crate::quirks::{COLLEAGUE_UPN, Quirks};
+use crate::rng::{SplitMix64, derive};
 use crate::state::{StateWriter, Store, change_status, to_ticks};
 use crate::stats::{Counters, bump};
 
@@ -30,6 +31,19 @@ pub(crate) struct Shared {
     /// The state file's writer, when there is a state file.
     pub writer: Option<StateWriter>,
     pub local_addr: SocketAddr,
+    /// The draws of [`Quirks::shuffled_batch_responses`].
+    pub shuffle_rng: Mutex<SplitMix64>,
+    /// The draws of the random changes ([`Shared::change_random_alert`]).
+    pub change_rng: Mutex<SplitMix64>,
+}
+
+/// The generators of the shuffles and of the random changes, from the data seed (each its
+/// own stream, so that neither shifts the other or the fault draws).
+pub(crate) fn draws(seed: u64) -> (Mutex<SplitMix64>, Mutex<SplitMix64>) {
+    (
+        Mutex::new(derive(seed, 0x0005_4ff1)),
+        Mutex::new(derive(seed, 0x000c_4a9e)),
+    )
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -94,6 +108,109 @@ impl Shared {
 
     pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
         lock(&self.faults)
+    }
+
+    /// Raises a new alert as the service would: the next in the seed's sequence, detected
+    /// now, active, listed last.
+    pub(crate) fn raise_alert(&self) -> Alert {
+        let now = self.now();
+        let g = &self.generator;
+        self.write(|s| {
+            let record = g.record(s.next_index, now, true);
+            s.next_index += 1;
+            let alert = record.alert.clone();
+            s.insert_record(record);
+            alert
+        })
+    }
+
+    /// The order to serve `n` batch responses in: a seeded permutation of `0..n`, never
+    /// the identity when `n >= 2`.
+    pub(crate) fn shuffled_order(&self, n: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = lock(&self.shuffle_rng);
+        for i in (1..n).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            order.swap(i, j);
+        }
+        if n >= 2 && order.iter().enumerate().all(|(i, j)| i == *j) {
+            order.rotate_left(1);
+        }
+        order
+    }
+
+    /// Changes one alert as the service or a colleague in the portal would, chosen with the
+    /// change generator: four times in five (while some alert is open) an open alert's
+    /// status (active to investigating or resolved, investigating to resolved, with a
+    /// reason, by [`COLLEAGUE_UPN`]); otherwise any alert's `lastObservedDateTime` moves
+    /// forward to now or its severity changes. `None` when there are no alerts.
+    pub(crate) fn change_random_alert(&self) -> Option<Alert> {
+        let now = self.now();
+        let g = &self.generator;
+        let mut rng = lock(&self.change_rng);
+        let changed = self.write(|s| {
+            let count = s.records().len();
+            if count == 0 {
+                return None;
+            }
+            let open: Vec<usize> = s
+                .records()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    matches!(
+                        r.alert.status,
+                        None | Some(AlertStatus::Active) | Some(AlertStatus::Investigating)
+                    )
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if !open.is_empty() && rng.below(5) < 4 {
+                let i = *rng.pick(&open);
+                let from = s.at(i).alert.status.clone();
+                let (to, reason) = if from != Some(AlertStatus::Investigating) && rng.chance(0.5) {
+                    (AlertStatus::Investigating, None)
+                } else {
+                    let reason = rng
+                        .pick(&[
+                            ResolvedReason::Legitimate,
+                            ResolvedReason::Ignore,
+                            ResolvedReason::Fraud,
+                        ])
+                        .clone();
+                    (AlertStatus::Resolved, Some(reason))
+                };
+                let rec = s.modify(i, g, |a| change_status(a, to, reason, COLLEAGUE_UPN, now));
+                return Some(rec.alert.clone());
+            }
+            let i = rng.below(count as u64) as usize;
+            let observed_before_now = s
+                .at(i)
+                .alert
+                .last_observed_date_time
+                .is_none_or(|t| t < now);
+            let rec = if observed_before_now && rng.chance(0.5) {
+                s.modify(i, g, |a| a.last_observed_date_time = Some(now))
+            } else {
+                let current = s.at(i).alert.severity.clone();
+                let others: Vec<Severity> = [
+                    Severity::Informational,
+                    Severity::Low,
+                    Severity::Medium,
+                    Severity::High,
+                ]
+                .into_iter()
+                .filter(|v| Some(v) != current.as_ref())
+                .collect();
+                let to = rng.pick(&others).clone();
+                s.modify(i, g, |a| a.severity = Some(to))
+            };
+            Some(rec.alert.clone())
+        });
+        if changed.is_some() {
+            bump(&self.stats.random_changes);
+        }
+        changed
     }
 }
 
@@ -176,7 +293,49 @@ mod tests {
             page_size: 10,
             writer: None,
             local_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            shuffle_rng: draws(1).0,
+            change_rng: draws(1).1,
         }
+    }
+
+    #[test]
+    fn shuffles_never_keep_the_order() {
+        let shared = shared(1);
+        for n in 0..30 {
+            let order = shared.shuffled_order(n);
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..n).collect::<Vec<_>>());
+            if n >= 2 {
+                assert!(order.iter().enumerate().any(|(i, j)| i != *j), "{n}");
+            }
+        }
+    }
+
+    #[test]
+    fn random_changes_repeat_and_touch_one_alert() {
+        let (a, b) = (shared(20), shared(20));
+        for _ in 0..40 {
+            let before = a.read(|s| s.records().to_vec());
+            let x = a.change_random_alert().unwrap();
+            let y = b.change_random_alert().unwrap();
+            assert_eq!(x, y, "the same seed, the same changes");
+            let after = a.read(|s| s.records().to_vec());
+            let changed: Vec<_> = before
+                .iter()
+                .zip(&after)
+                .filter(|(p, q)| p.alert != q.alert)
+                .map(|(_, q)| q.alert.id.clone())
+                .collect();
+            assert_eq!(
+                changed,
+                std::slice::from_ref(&x.id),
+                "exactly one alert, the one returned"
+            );
+        }
+        assert_eq!(a.stats.snapshot().random_changes, 40);
+        let empty = shared(0);
+        assert_eq!(empty.change_random_alert(), None);
     }
 
     #[test]

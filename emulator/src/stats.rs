@@ -17,8 +17,31 @@ pub struct Stats {
     pub graph_requests: u64,
     /// Requests to the Partner Center API.
     pub partner_center_requests: u64,
-    /// Requests inside `$batch` bodies.
+    /// Requests inside `$batch` bodies (every request of every well-formed batch, whatever
+    /// became of it).
     pub batch_items: u64,
+    /// `$batch` requests handled (malformed ones included; not those faulted before being
+    /// handled).
+    pub batches: u64,
+    /// Graph `PATCH` requests on an alert that were handled, direct or inside a `$batch`,
+    /// whatever their answer (refused ones included; not those faulted before being
+    /// handled, such as throttled batch items).
+    pub patches: u64,
+    /// Partner Center status updates (`POST .../status`) that were handled, whatever their
+    /// answer.
+    pub status_updates: u64,
+    /// Alert updates applied through either API: each Graph `PATCH` (direct or batched)
+    /// that changed the state, and each alert a Partner Center status update changed.
+    /// Applied writes whose answer was then lost count too; refused ones do not. Changes
+    /// made through the handle or on schedule are not counted here.
+    pub writes: u64,
+    /// Alerts changed by [`Emulator::change_random_alert`](crate::Emulator::change_random_alert)
+    /// and on the schedule of
+    /// [`EmulatorBuilder::change_status_every`](crate::EmulatorBuilder::change_status_every).
+    pub random_changes: u64,
+    /// Alerts raised on the schedule of
+    /// [`EmulatorBuilder::new_alert_every`](crate::EmulatorBuilder::new_alert_every).
+    pub scheduled_alerts: u64,
     /// Requests refused for want of a bearer token.
     pub unauthorized: u64,
     /// Faults: `429` answers.
@@ -31,6 +54,10 @@ pub struct Stats {
     pub dropped: u64,
     /// Faults: answers cut short.
     pub truncated: u64,
+    /// Faults: requests processed, then their connection closed without an answer
+    /// ([`FaultKind::DropAfterProcessing`], e.g. through
+    /// [`Emulator::reset_after_next_batch`](crate::Emulator::reset_after_next_batch)).
+    pub dropped_after_processing: u64,
     /// Writes of the state file.
     pub state_writes: u64,
     /// Failed writes of the state file (logged through `tracing`).
@@ -52,12 +79,20 @@ pub struct Stats {
     pub empty_pages: u64,
     /// Quirks: writes applied and answered with a `500` ([`Quirks::applied_then_500`]).
     pub lost_answers: u64,
+    /// Quirks: batch responses served in another order than requested
+    /// ([`Quirks::shuffled_batch_responses`]).
+    pub shuffled_batches: u64,
 }
 
 impl Stats {
     /// Every injected fault.
     pub fn faults(&self) -> u64 {
-        self.throttled + self.internal_errors + self.unavailable + self.dropped + self.truncated
+        self.throttled
+            + self.internal_errors
+            + self.unavailable
+            + self.dropped
+            + self.truncated
+            + self.dropped_after_processing
     }
 
     /// Every quirk served (each odd value, item, page, link and lost answer counts once).
@@ -70,6 +105,7 @@ impl Stats {
             + self.repeated_links
             + self.empty_pages
             + self.lost_answers
+            + self.shuffled_batches
     }
 }
 
@@ -80,12 +116,19 @@ pub(crate) struct Counters {
     pub graph_requests: AtomicU64,
     pub partner_center_requests: AtomicU64,
     pub batch_items: AtomicU64,
+    pub batches: AtomicU64,
+    pub patches: AtomicU64,
+    pub status_updates: AtomicU64,
+    pub writes: AtomicU64,
+    pub random_changes: AtomicU64,
+    pub scheduled_alerts: AtomicU64,
     pub unauthorized: AtomicU64,
     pub throttled: AtomicU64,
     pub internal_errors: AtomicU64,
     pub unavailable: AtomicU64,
     pub dropped: AtomicU64,
     pub truncated: AtomicU64,
+    pub dropped_after_processing: AtomicU64,
     pub state_writes: AtomicU64,
     pub state_write_errors: AtomicU64,
     pub odd_values: AtomicU64,
@@ -96,6 +139,7 @@ pub(crate) struct Counters {
     pub repeated_links: AtomicU64,
     pub empty_pages: AtomicU64,
     pub lost_answers: AtomicU64,
+    pub shuffled_batches: AtomicU64,
 }
 
 pub(crate) fn bump(c: &AtomicU64) {
@@ -115,12 +159,19 @@ impl Counters {
             graph_requests: g(&self.graph_requests),
             partner_center_requests: g(&self.partner_center_requests),
             batch_items: g(&self.batch_items),
+            batches: g(&self.batches),
+            patches: g(&self.patches),
+            status_updates: g(&self.status_updates),
+            writes: g(&self.writes),
+            random_changes: g(&self.random_changes),
+            scheduled_alerts: g(&self.scheduled_alerts),
             unauthorized: g(&self.unauthorized),
             throttled: g(&self.throttled),
             internal_errors: g(&self.internal_errors),
             unavailable: g(&self.unavailable),
             dropped: g(&self.dropped),
             truncated: g(&self.truncated),
+            dropped_after_processing: g(&self.dropped_after_processing),
             state_writes: g(&self.state_writes),
             state_write_errors: g(&self.state_write_errors),
             odd_values: g(&self.odd_values),
@@ -131,16 +182,18 @@ impl Counters {
             repeated_links: g(&self.repeated_links),
             empty_pages: g(&self.empty_pages),
             lost_answers: g(&self.lost_answers),
+            shuffled_batches: g(&self.shuffled_batches),
         }
     }
 
     pub(crate) fn count_fault(&self, kind: FaultKind) {
         bump(match kind {
-            FaultKind::Throttle => &self.throttled,
+            FaultKind::Throttle | FaultKind::ThrottleBatchItem => &self.throttled,
             FaultKind::InternalServerError => &self.internal_errors,
             FaultKind::ServiceUnavailable => &self.unavailable,
             FaultKind::DropConnection => &self.dropped,
             FaultKind::TruncateBody => &self.truncated,
+            FaultKind::DropAfterProcessing => &self.dropped_after_processing,
         });
     }
 }

@@ -86,6 +86,44 @@ async fn serves_the_quirks_given() {
 }
 
 #[test]
+fn changes_alerts_on_schedule_and_says_so() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_partner-alerts-emulator"))
+        .args([
+            "--alerts",
+            "12",
+            "--seed",
+            "7",
+            "--change-status-every",
+            "0.05",
+        ])
+        .args([
+            "--faults",
+            "throttle-item,drop-after",
+            "--quirks",
+            "shuffled-batch",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("changed alert") {
+                let _ = tx.send(line);
+                return;
+            }
+        }
+    });
+    let line = rx.recv_timeout(std::time::Duration::from_secs(10));
+    child.kill().ok();
+    child.wait().ok();
+    let line = line.expect("a change is reported within 10 s");
+    assert!(line.contains("status"), "{line}");
+}
+
+#[test]
 fn help_documents_the_quirks() {
     let out = Command::new(env!("CARGO_BIN_EXE_partner-alerts-emulator"))
         .arg("--help")
@@ -102,6 +140,11 @@ fn help_documents_the_quirks() {
         "repeated-next-link",
         "empty-page-after=K",
         "applied-then-500=N",
+        "shuffled-batch",
+        "--change-status-every <SECONDS>",
+        "--new-alert-every <SECONDS>",
+        "drop-after",
+        "throttle-item",
     ] {
         assert!(help.contains(item), "--help mentions {item}:\n{help}");
     }
@@ -113,6 +156,9 @@ fn rejects_bad_arguments() {
         &["--faults", "teapot"][..],
         &["--fault-rate", "x"],
         &["--new-alert-every", "0"],
+        &["--change-status-every", "0"],
+        &["--change-status-every", "soon"],
+        &["--quirks", "shuffled-batch=2"],
         &["--now", "yesterday"],
         &["--quirks", "teapot"],
         &["--quirks", "page-cap=0"],

@@ -213,7 +213,7 @@ async fn batch_items_fault_individually() {
     let throttled: Vec<_> = responses.iter().filter(|r| r["status"] == 429).collect();
     assert!(!throttled.is_empty() && throttled.len() < 20);
     for r in throttled {
-        assert_eq!(r["headers"]["retry-after"], "1");
+        assert_eq!(r["headers"]["Retry-After"], "1");
         assert_eq!(r["body"]["error"]["code"], "TooManyRequests");
     }
     assert!(responses.iter().any(|r| r["status"] == 200));

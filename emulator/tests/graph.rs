@@ -548,7 +548,8 @@ async fn batch_routes_each_request() {
         {"id": "3", "method": "GET", "url": format!("{base}/00000000-0000-0000-0000-000000000000")},
         {"id": "4", "dependsOn": ["3"], "method": "GET", "url": format!("{base}/{a}")},
         {"id": "5", "method": "GET", "url": format!("{base}?$top=2&$filter=isTest eq false")},
-        {"id": "6", "method": "PATCH", "url": format!("{base}/{a}"), "body": {"status": "active"}},
+        {"id": "6", "method": "PATCH", "url": format!("{base}/{a}"),
+         "headers": {"content-type": "text/plain"}, "body": {"status": "active"}},
     ]});
     let got = post_with(&format!("{}/$batch", emulator.graph_base_url()), &body, &[]).await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
@@ -568,7 +569,8 @@ async fn batch_routes_each_request() {
             .unwrap()
             .starts_with("http://")
     );
-    assert_eq!(by_id("6")["status"], 400, "a body needs a Content-Type");
+    assert_eq!(by_id("6")["status"], 415, "a JSON Content-Type");
+    assert_eq!(by_id("6")["body"]["error"]["code"], "UnsupportedMediaType");
     assert_eq!(
         by_id("1")["headers"]["Content-Type"],
         "application/json; charset=utf-8"
@@ -591,6 +593,12 @@ async fn batch_routes_each_request() {
         json!({"requests": [{"id": "1", "method": "GET", "url": base, "dependsOn": ["9"]}]}),
         json!({"requests": [{"method": "GET", "url": base}]}),
         json!({"nothing": true}),
+        // A body needs headers with a Content-Type (reference 3.17): the batch is malformed.
+        json!({"requests": [{"id": "1", "method": "PATCH", "url": format!("{base}/{a}"),
+                             "body": {"status": "active"}}]}),
+        json!({"requests": [{"id": "1", "method": "PATCH", "url": format!("{base}/{a}"),
+                             "headers": {"Accept": "application/json"},
+                             "body": {"status": "active"}}]}),
     ] {
         graph_error(
             &post_with(&url, &bad, &[]).await,
@@ -598,6 +606,11 @@ async fn batch_routes_each_request() {
             "BadRequest",
         );
     }
+    assert_eq!(
+        emulator.alert(&a).unwrap().status,
+        Some(AlertStatus::Resolved),
+        "nothing in a refused batch runs"
+    );
 }
 
 #[tokio::test]

@@ -97,7 +97,7 @@ pub(crate) fn request_body(headers: &HeaderMap, raw: RawBody) -> Result<Bytes, B
 }
 
 /// `application/json` or a `+json` type, with any parameters.
-fn is_json(content_type: &str) -> bool {
+pub(crate) fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     essence.eq_ignore_ascii_case("application/json")
         || essence

@@ -59,7 +59,7 @@ pub(crate) fn status_fault(
     retry_after: &str,
 ) -> Reply {
     match (api, kind) {
-        (Api::Graph, FaultKind::Throttle) => Reply::json(
+        (Api::Graph, FaultKind::Throttle | FaultKind::ThrottleBatchItem) => Reply::json(
             StatusCode::TOO_MANY_REQUESTS,
             &serde_json::json!({
                 "error": {
@@ -92,7 +92,7 @@ pub(crate) fn status_fault(
             ids,
             now,
         ),
-        (Api::PartnerCenter, FaultKind::Throttle) => {
+        (Api::PartnerCenter, FaultKind::Throttle | FaultKind::ThrottleBatchItem) => {
             let secs = retry_after.parse::<f64>().unwrap_or(1.0).ceil().max(1.0);
             Reply::json(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -8,7 +8,7 @@ mod query;
 mod reply;
 mod request;
 
-pub(crate) use body::{RawBody, request_body};
+pub(crate) use body::{RawBody, is_json, request_body};
 pub(crate) use errors::{graph_error, pc_error, status_fault};
 pub(crate) use query::{decode, encode, parse_query};
 pub(crate) use reply::Reply;

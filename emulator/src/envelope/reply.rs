@@ -67,14 +67,15 @@ impl Reply {
         }
     }
 
-    /// The headers a `$batch` item reports (content type and the reply's own headers).
+    /// The headers a `$batch` item reports (content type and the reply's own headers),
+    /// named as Graph writes them there (`Content-Type`, `Retry-After`).
     pub(crate) fn batch_headers(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut m = serde_json::Map::new();
         if let Some(ct) = self.content_type() {
             m.insert("Content-Type".to_owned(), ct.into());
         }
         for (k, v) in &self.headers {
-            m.insert(k.as_str().to_owned(), v.clone().into());
+            m.insert(title_case(k.as_str()), v.clone().into());
         }
         m
     }
@@ -121,5 +122,30 @@ impl Reply {
         res.headers_mut()
             .insert(CONTENT_LENGTH, HeaderValue::from(announced as u64));
         res
+    }
+}
+
+/// A header name with each dash-separated word capitalised: `retry-after` → `Retry-After`.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or_else(String::new, |f| {
+                f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_header_names() {
+        assert_eq!(title_case("retry-after"), "Retry-After");
+        assert_eq!(title_case("preference-applied"), "Preference-Applied");
+        assert_eq!(title_case("allow"), "Allow");
     }
 }

@@ -1,13 +1,15 @@
 //! `POST /$batch`: up to 20 requests, run in order through [`dispatch`], `dependsOn`
-//! honoured.
+//! honoured, each with its own faults; answered in order, or shuffled under
+//! [`Quirks::shuffled_batch_responses`](crate::Quirks::shuffled_batch_responses).
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value};
 
 use super::ctx::Ctx;
 use super::dispatch;
-use crate::envelope::{Api, Ids, Prefer, Reply, graph_error, status_fault};
+use crate::envelope::{Api, Ids, Prefer, Reply, graph_error, is_json, status_fault};
 use crate::shared::Shared;
+use crate::stats::bump;
 
 /// The most requests one `$batch` may hold.
 const MAX_BATCH: usize = 20;
@@ -73,10 +75,21 @@ fn batch_items(ctx: &Ctx, body: &[u8]) -> Result<Vec<BatchItem>, Reply> {
             Some(Value::Object(m)) => m.clone(),
             Some(_) => return Err(ctx.bad_request("'headers' must be an object.")),
         };
+        let method = field("method").ok_or_else(|| missing("method"))?;
+        let url = field("url").ok_or_else(|| missing("url"))?;
+        let body = r.get("body").filter(|b| !b.is_null()).cloned();
+        // Reference 3.17: `headers` is required when `body` is present and must then hold
+        // a Content-Type. A rule of the batch's format, so breaking it makes the batch
+        // malformed: the whole batch is refused, nothing in it runs.
+        if body.is_some() && header(&headers, "content-type").is_none() {
+            return Err(ctx.bad_request(&format!(
+                "Write request with id '{id}' does not contain a Content-Type header."
+            )));
+        }
         items.push(BatchItem {
-            method: field("method").ok_or_else(|| missing("method"))?,
-            url: field("url").ok_or_else(|| missing("url"))?,
-            body: r.get("body").filter(|b| !b.is_null()).cloned(),
+            method,
+            url,
+            body,
             headers,
             depends_on,
             id: id.clone(),
@@ -94,6 +107,7 @@ fn header<'a>(headers: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
 }
 
 pub(super) fn batch(shared: &Shared, ctx: &Ctx, body: &[u8]) -> Reply {
+    bump(&shared.stats.batches);
     let items = match batch_items(ctx, body) {
         Ok(i) => i,
         Err(r) => return r,
@@ -101,10 +115,7 @@ pub(super) fn batch(shared: &Shared, ctx: &Ctx, body: &[u8]) -> Reply {
     let mut failed: Vec<String> = Vec::new();
     let mut responses = Vec::with_capacity(items.len());
     for it in items {
-        shared
-            .stats
-            .batch_items
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bump(&shared.stats.batch_items);
         let prefer = {
             let own = Prefer::parse(header(&it.headers, "prefer"));
             Prefer {
@@ -163,6 +174,15 @@ pub(super) fn batch(shared: &Shared, ctx: &Ctx, body: &[u8]) -> Reply {
         }
         responses.push(Value::Object(out));
     }
+    if responses.len() >= 2 && shared.quirks().shuffled_batch_responses_on() {
+        let mut slots: Vec<Option<Value>> = responses.into_iter().map(Some).collect();
+        responses = shared
+            .shuffled_order(slots.len())
+            .into_iter()
+            .filter_map(|i| slots[i].take())
+            .collect();
+        bump(&shared.stats.shuffled_batches);
+    }
     Reply::json(
         StatusCode::OK,
         &serde_json::json!({ "responses": responses }),
@@ -180,10 +200,20 @@ fn batch_one(shared: &Shared, ctx: &Ctx, it: &BatchItem) -> Reply {
         );
     }
     let body = match &it.body {
-        Some(_) if header(&it.headers, "content-type").is_none() => {
-            return ctx.bad_request("A $batch request with a body needs a Content-Type header.");
+        Some(_) => {
+            // Present: the batch was refused otherwise.
+            let ct = header(&it.headers, "content-type").unwrap_or_default();
+            if !is_json(ct) {
+                return graph_error(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "UnsupportedMediaType",
+                    &format!("The Content-Type '{ct}' is not supported; send application/json."),
+                    &ctx.ids,
+                    ctx.now,
+                );
+            }
+            serde_json::to_vec(&it.body).unwrap_or_default()
         }
-        Some(b) => serde_json::to_vec(b).unwrap_or_default(),
         None => Vec::new(),
     };
     let (path, query) = it.url.split_once('?').unwrap_or((&it.url, ""));

@@ -151,6 +151,7 @@ fn patch_body(ctx: &Ctx, body: &[u8]) -> Result<(AlertStatus, Option<ResolvedRea
 }
 
 pub(super) fn patch(shared: &Shared, ctx: &Ctx, id: &str, query: &str, body: &[u8]) -> Reply {
+    bump(&shared.stats.patches);
     if let Err(r) = options(ctx, query, &[]) {
         return r;
     }
@@ -169,6 +170,9 @@ pub(super) fn patch(shared: &Shared, ctx: &Ctx, id: &str, query: &str, body: &[u
         });
         Some(render(&rec.alert, &select, ctx.prefer))
     });
+    if updated.is_some() {
+        bump(&shared.stats.writes);
+    }
     match updated {
         None => not_found(ctx, id),
         // Applied, but the answer is lost on the way.

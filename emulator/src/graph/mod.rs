@@ -20,6 +20,16 @@ use list::{count, list};
 
 pub(crate) use ctx::Ctx;
 
+/// Whether a Graph request (`path` relative to `/beta`) is a `$batch`.
+pub(crate) fn is_batch(method: &Method, path: &str) -> bool {
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    *method == Method::POST
+        && segs
+            .next()
+            .is_some_and(|s| decode(s, false).eq_ignore_ascii_case("$batch"))
+        && segs.next().is_none()
+}
+
 /// Routes one Graph request (`path` is relative to `/beta`). `top_level` is false for the
 /// requests inside a `$batch`.
 pub(crate) fn dispatch(

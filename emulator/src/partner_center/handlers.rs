@@ -251,6 +251,7 @@ fn field<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a
 }
 
 fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply {
+    bump(&shared.stats.status_updates);
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => return invalid(&format!("The request body is not valid JSON: {e}.")),
@@ -339,6 +340,9 @@ fn update(shared: &Shared, ctx: &Ctx, subscription: &str, body: &[u8]) -> Reply 
             })
             .collect::<Vec<_>>())
     });
+    if let Ok(events) = &result {
+        add(&shared.stats.writes, events.len());
+    }
     match result {
         // Applied, but the answer is lost on the way.
         Ok(_) if shared.take_lost_answer() => pc_error(
