@@ -23,13 +23,13 @@
 //! `$batch` request, several in flight) and, applying it, writing only the changes (on
 //! Graph 20 to a `$batch` again; on FraudEvents one POST per subscription).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::error::{Error, Result, Unsupported};
+use crate::error::{Error, InvalidResponse, Result, Unsupported};
 use crate::query::Field;
 use crate::source::{AlertSource, StatusUpdate, UpdateReport, UpdateTarget};
-use crate::{AlertStatus, ResolvedReason};
+use crate::{Alert, AlertStatus, ResolvedReason};
 
 /// What a bulk change would do to each alert, from the state read when it was planned.
 ///
@@ -81,54 +81,77 @@ impl Plan {
         targets: &[UpdateTarget],
         update: StatusUpdate,
     ) -> Result<Plan> {
-        update.validate()?;
-        if let Some(reason) = update.reason()
-            && !source.capabilities().accepts_reason(reason)
-        {
-            return Err(Error::Unsupported(Box::new(Unsupported::new(
-                source_api(source),
-                format!("resolving as {}", reason.as_str()),
-            ))));
-        }
+        check(source, &update)?;
         let mut seen = HashSet::with_capacity(targets.len());
         let unique: Vec<&UpdateTarget> = targets.iter().filter(|t| seen.insert(&t.id)).collect();
         let ids: Vec<_> = unique.iter().map(|t| t.id.clone()).collect();
-        let fields = [Field::Status, Field::ResolvedReason, Field::SubscriptionId];
-        let mut read: std::collections::HashMap<_, _> =
-            source.get_many(&ids, &fields).await.into_iter().collect();
+        let mut read: HashMap<_, _> = source
+            .get_many(&ids, Plan::FIELDS)
+            .await
+            .into_iter()
+            .collect();
         let items = unique
             .into_iter()
-            .map(|t| {
-                let mut target = t.clone();
-                let action = match read.remove(&t.id) {
-                    Some(Ok(alert)) => {
-                        if target.subscription_id.is_none() {
-                            target.subscription_id = alert.subscription_id.clone();
-                        }
-                        let done = alert.status.as_ref() == Some(update.status())
-                            && (update.reason().is_none()
-                                || alert.resolved_reason.as_ref() == update.reason());
-                        if done {
-                            PlanAction::Skip
-                        } else {
-                            PlanAction::Change {
-                                status: alert.status,
-                                reason: alert.resolved_reason,
-                            }
-                        }
-                    }
-                    Some(Err(e)) => PlanAction::Unreadable(e),
-                    None => PlanAction::Unreadable(Arc::new(Error::InvalidResponse(Box::new(
-                        crate::error::InvalidResponse::new(
+            .map(|t| match read.remove(&t.id) {
+                Some(Ok(alert)) => PlanItem::of(t.clone(), &alert, &update),
+                Some(Err(e)) => PlanItem {
+                    target: t.clone(),
+                    action: PlanAction::Unreadable(e),
+                },
+                None => PlanItem {
+                    target: t.clone(),
+                    action: PlanAction::Unreadable(Arc::new(Error::InvalidResponse(Box::new(
+                        InvalidResponse::new(
                             format!("reading the alerts returned nothing for {}", t.id),
                             None,
                         ),
                     )))),
-                };
-                PlanItem { target, action }
+                },
             })
             .collect();
         Ok(Plan { update, items })
+    }
+
+    /// The properties a plan reads of each alert; a listing that feeds
+    /// [`Plan::from_alerts`] needs no more (`AlertQuery::select(Plan::FIELDS.iter().copied())`).
+    pub const FIELDS: &'static [Field] =
+        &[Field::Status, Field::ResolvedReason, Field::SubscriptionId];
+
+    /// Plans `update` for alerts already read (a listing's, holding at least
+    /// [`Plan::FIELDS`]), reading nothing more; `source` is the one they came from, which
+    /// applies the plan. Each alert once: an id listed twice is planned once.
+    ///
+    /// # Errors
+    /// As [`Plan::new`], before anything is sent.
+    pub fn from_alerts(
+        source: &dyn AlertSource,
+        alerts: impl IntoIterator<Item = Alert>,
+        update: StatusUpdate,
+    ) -> Result<Plan> {
+        check(source, &update)?;
+        let mut seen = HashSet::new();
+        let items = alerts
+            .into_iter()
+            .filter(|a| seen.insert(a.id.clone()))
+            .map(|a| PlanItem::of(UpdateTarget::from(&a), &a, &update))
+            .collect();
+        Ok(Plan { update, items })
+    }
+
+    /// Leaves alone the alerts already resolved, whatever their reason (planned as
+    /// [`PlanAction::Skip`]): resolving a backlog then never rewrites an earlier resolution.
+    /// Without it, an alert resolved with another reason is changed to this one.
+    pub fn only_unresolved(mut self) -> Plan {
+        for item in &mut self.items {
+            if let PlanAction::Change {
+                status: Some(AlertStatus::Resolved),
+                ..
+            } = item.action
+            {
+                item.action = PlanAction::Skip;
+            }
+        }
+        self
     }
 
     /// The change planned.
@@ -179,12 +202,49 @@ impl Plan {
         for item in &self.items {
             match &item.action {
                 PlanAction::Skip => report.skipped.push(item.target.id.clone()),
-                PlanAction::Unreadable(e) => report.failed.push((item.target.id.clone(), e.clone())),
+                PlanAction::Unreadable(e) => {
+                    report.failed.push((item.target.id.clone(), e.clone()))
+                }
                 PlanAction::Change { .. } => {}
             }
         }
         Ok(report)
     }
+}
+
+impl PlanItem {
+    /// What `update` does to `alert`, read as it is now.
+    fn of(mut target: UpdateTarget, alert: &Alert, update: &StatusUpdate) -> PlanItem {
+        if target.subscription_id.is_none() {
+            target.subscription_id = alert.subscription_id.clone();
+        }
+        let done = alert.status.as_ref() == Some(update.status())
+            && (update.reason().is_none() || alert.resolved_reason.as_ref() == update.reason());
+        let action = if done {
+            PlanAction::Skip
+        } else {
+            PlanAction::Change {
+                status: alert.status.clone(),
+                reason: alert.resolved_reason.clone(),
+            }
+        };
+        PlanItem { target, action }
+    }
+}
+
+/// Refuses, before anything is sent, an update that cannot be sent or that `source` cannot
+/// take.
+fn check(source: &dyn AlertSource, update: &StatusUpdate) -> Result<()> {
+    update.validate()?;
+    if let Some(reason) = update.reason()
+        && !source.capabilities().accepts_reason(reason)
+    {
+        return Err(Error::Unsupported(Box::new(Unsupported::new(
+            source_api(source),
+            format!("resolving as {}", reason.as_str()),
+        ))));
+    }
+    Ok(())
 }
 
 fn source_api(source: &dyn AlertSource) -> crate::error::Api {

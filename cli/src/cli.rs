@@ -102,6 +102,19 @@ Examples:
   partner-alerts dashboard --json
   partner-alerts --tenants tenants.toml dashboard --html report.html")]
     Dashboard(DashboardArgs),
+    /// Resolve many alerts at once: a dry run unless --apply.
+    #[command(after_help = "\
+Without --apply nothing is changed: the alerts that would change are printed. Alerts already
+resolved are skipped, so running it again is safe. The selection is the unresolved alerts
+matching the filters (--status resolved selects resolved ones, to change their reason), or
+the ids of --ids-from (of which the resolved ones are skipped).
+
+Examples:
+  partner-alerts resolve --older-than 90d --reason ignore
+  partner-alerts resolve --older-than 90d --reason ignore --apply
+  partner-alerts list --severity low --format jsonl > low.jsonl
+  partner-alerts resolve --ids-from low.jsonl --reason legitimate --apply --json")]
+    Resolve(ResolveArgs),
     /// Print a shell completion script.
     #[command(after_help = "\
 Examples:
@@ -168,6 +181,29 @@ pub enum Format {
     Csv,
     /// Only the number of alerts.
     Count,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Only alerts detected longer ago than this (e.g. 90d, 12h, 2w): for clearing a backlog.
+    #[arg(long, value_name = "AGE", value_parser = crate::duration::parse, conflicts_with = "until")]
+    pub older_than: Option<chrono::TimeDelta>,
+    /// Resolve the alerts named in FILE (`-`: standard input): one id per line, or the JSON
+    /// lines `list --format jsonl` prints (with several tenants, these name each alert's
+    /// tenant).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["status", "severity", "alert_type", "customer", "subscription", "since", "until", "filter", "older_than", "all"])]
+    pub ids_from: Option<PathBuf>,
+    /// Every unresolved alert, with no other filter.
+    #[arg(long)]
+    pub all: bool,
+    /// Why: legitimate (expected, a false positive), ignore (an older alert), fraud.
+    #[arg(long, value_parser = ["legitimate", "ignore", "fraud"], ignore_case = true)]
+    pub reason: String,
+    /// Change the alerts; without it, only say what would change.
+    #[arg(long)]
+    pub apply: bool,
 }
 
 #[derive(Debug, Args)]

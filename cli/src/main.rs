@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod connect;
+mod duration;
 mod exit;
 mod html;
 mod problems;
@@ -65,6 +66,7 @@ async fn run(cli: Cli) -> Outcome {
                 Command::List(args) => commands::list::run(&session, args, json).await,
                 Command::Get(args) => commands::get::run(&session, args, json).await,
                 Command::Dashboard(args) => commands::dashboard::run(&session, args, json).await,
+                Command::Resolve(args) => commands::resolve::run(&session, args, json).await,
                 Command::Completions(_) => Ok(()),
             }
         } => r,

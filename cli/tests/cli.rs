@@ -488,3 +488,126 @@ async fn many_tenants_with_one_failing() {
     healthy.shutdown().await;
     broken.shutdown().await;
 }
+
+/// `resolve` against an emulator this test holds, so that its state can be compared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolve_is_a_dry_run_until_applied_and_safe_to_run_again() {
+    let emu = Emulator::builder()
+        .alerts(120)
+        .seed(5)
+        .start()
+        .await
+        .unwrap();
+    let url = emu.graph_base_url().to_owned();
+    let resolve = move |args: &[&str], stdin: Option<String>| {
+        let mut c = cli();
+        c.env("PARTNER_ALERTS_TOKEN", "t")
+            .args(["--base-url", url.as_str(), "resolve"])
+            .args(args);
+        async move {
+            tokio::task::spawn_blocking(move || {
+                use std::io::Write;
+                use std::process::Stdio;
+                c.stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                let mut child = c.spawn().unwrap();
+                let mut input = child.stdin.take().unwrap();
+                input
+                    .write_all(stdin.unwrap_or_default().as_bytes())
+                    .unwrap();
+                drop(input);
+                child.wait_with_output().unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let open = |emu: &Emulator| {
+        emu.alerts()
+            .into_iter()
+            .filter(|a| a.status != Some(partner_alerts::AlertStatus::Resolved))
+            .count()
+    };
+    let unresolved = open(&emu);
+    assert!(unresolved > 20);
+
+    // The dry run: every unresolved alert printed, nothing changed.
+    let before = emu.alerts();
+    let o = resolve(&["--all", "--reason", "ignore"], None).await;
+    assert_exit(&o, 0);
+    assert_eq!(stdout(&o).lines().count(), unresolved);
+    assert!(
+        stdout(&o)
+            .lines()
+            .all(|l| l.ends_with("-> resolved (ignore)"))
+    );
+    assert!(stderr(&o).contains("nothing was changed"), "{}", stderr(&o));
+    assert_eq!(emu.alerts(), before);
+    assert_eq!(emu.stats().writes, 0);
+
+    // A failed and an unconfirmed alert: reported each, exit 3.
+    emu.fail_next_batch_items(1, FaultKind::InternalServerError);
+    let o = resolve(&["--all", "--reason", "ignore", "--apply", "--json"], None).await;
+    assert_exit(&o, 3);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["applied"], true);
+    assert_eq!(report["unconfirmed"], 1);
+    assert_eq!(report["succeeded"], unresolved - 1);
+    let entries = report["alerts"].as_array().unwrap();
+    assert_eq!(entries.len(), unresolved, "every alert accounted for");
+    let lost = entries
+        .iter()
+        .find(|e| e["outcome"] == "unconfirmed")
+        .unwrap();
+    assert_eq!(lost["status"], 500);
+    assert!(lost["requestId"].is_string());
+    // The emulator agrees with the report, alert by alert.
+    for e in entries.iter().filter(|e| e["outcome"] == "succeeded") {
+        let id = partner_alerts::AlertId::new(e["id"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            emu.alert(&id).unwrap().resolved_reason,
+            Some(partner_alerts::ResolvedReason::Ignore)
+        );
+    }
+    assert_eq!(open(&emu), 1);
+
+    // Again, by the ids of a listing: all but the one left are skipped, nothing else sent.
+    let ids: String = before.iter().map(|a| format!("{}\n", a.id)).collect();
+    let writes = emu.stats().writes;
+    let o = resolve(
+        &["--ids-from", "-", "--reason", "ignore", "--apply"],
+        Some(ids),
+    )
+    .await;
+    assert_exit(&o, 0);
+    assert!(stdout(&o).starts_with("1 resolved, "), "{}", stdout(&o));
+    assert_eq!(
+        emu.stats().writes,
+        writes + 1,
+        "only the one left was written"
+    );
+    assert_eq!(open(&emu), 0);
+
+    // Bad input, refused before anything is sent.
+    let requests = emu.stats().requests;
+    assert_exit(&resolve(&["--all", "--reason", "bogus"], None).await, 2);
+    assert_exit(&resolve(&["--reason", "ignore"], None).await, 2);
+    assert_exit(
+        &resolve(
+            &["--all", "--reason", "ignore", "--older-than", "3 years"],
+            None,
+        )
+        .await,
+        2,
+    );
+    let o = resolve(
+        &["--ids-from", "-", "--reason", "fraud"],
+        Some("ok-id\nnot/an/id\n".into()),
+    )
+    .await;
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("line 2"), "{}", stderr(&o));
+    assert_eq!(emu.stats().requests, requests, "nothing sent");
+    emu.shutdown().await;
+}

@@ -36,7 +36,7 @@ pub(super) type ItemResult = (AlertId, ItemOutcome);
 #[derive(Debug)]
 pub(super) enum ItemOutcome {
     /// Succeeded, with the alert when the service returned it.
-    Done(Option<Alert>),
+    Done(Option<Box<Alert>>),
     /// Failed (shared by the alerts of one failed batch); for a write, applied or not as
     /// [`Error::is_outcome_unknown`] says.
     Failed(Arc<Error>),
@@ -91,7 +91,8 @@ async fn one_batch(client: GraphClient, ids: Vec<AlertId>, op: Arc<Op>) -> Vec<I
     let settings = transport.settings();
     let batch_url = join(&transport.base, &["$batch"]);
     let start = Instant::now();
-    let mut pending: Vec<(AlertId, Uuid)> = ids.into_iter().map(|id| (id, Uuid::new_v4())).collect();
+    let mut pending: Vec<(AlertId, Uuid)> =
+        ids.into_iter().map(|id| (id, Uuid::new_v4())).collect();
     let mut done: Vec<ItemResult> = Vec::with_capacity(pending.len());
     let mut attempt = 0u32;
     while !pending.is_empty() {
@@ -200,7 +201,10 @@ async fn one_batch(client: GraphClient, ids: Vec<AlertId>, op: Arc<Op>) -> Vec<I
                     "requests of a $batch throttled: sending them again"
                 );
                 settings.sleep.sleep(wait).await;
-                pending = throttled.into_iter().map(|(id, rid, _)| (id, rid)).collect();
+                pending = throttled
+                    .into_iter()
+                    .map(|(id, rid, _)| (id, rid))
+                    .collect();
             }
             Decision::Stop | Decision::Throttled => {
                 for (id, request_id, sub) in throttled {
@@ -264,7 +268,7 @@ fn decode(response: &Response) -> crate::Result<Vec<SubAnswer>> {
 
 /// The alert a successful request returned, read as leniently as any answer; `None` for a
 /// `204` or a body that is no alert (the request still succeeded).
-fn alert_of(sub: &SubAnswer, request_id: Uuid) -> Option<Alert> {
+fn alert_of(sub: &SubAnswer, request_id: Uuid) -> Option<Box<Alert>> {
     let body = sub.body.as_ref().filter(|b| b.is_object())?;
     let (headers, _) = headers_of(sub);
     let mut ids = crate::error::RequestIds::new(request_id);
@@ -273,7 +277,7 @@ fn alert_of(sub: &SubAnswer, request_id: Uuid) -> Option<Alert> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let response = Response::new(sub.status, body.to_string().into_bytes(), ids);
-    response.one(Api::Graph).ok()
+    response.one(Api::Graph).ok().map(Box::new)
 }
 
 /// A request's own headers, and its `Retry-After`.

@@ -529,7 +529,7 @@ impl AlertSource for GraphClient {
         let mut report = UpdateReport::default();
         for (id, outcome) in batch::run(self, &ids, op).await {
             match outcome {
-                batch::ItemOutcome::Done(alert) => report.succeeded.push((id, alert)),
+                batch::ItemOutcome::Done(alert) => report.succeeded.push((id, alert.map(|a| *a))),
                 batch::ItemOutcome::Failed(e) if !e.is_outcome_unknown() => {
                     report.failed.push((id, e))
                 }
@@ -563,7 +563,7 @@ impl AlertSource for GraphClient {
             .into_iter()
             .map(|(id, outcome)| {
                 let r = match outcome {
-                    batch::ItemOutcome::Done(Some(alert)) => Ok(alert),
+                    batch::ItemOutcome::Done(Some(alert)) => Ok(*alert),
                     batch::ItemOutcome::Done(None) => Err(Arc::new(Error::InvalidResponse(
                         Box::new(crate::error::InvalidResponse::new(
                             format!("the $batch answer for alert {id} holds no alert"),
