@@ -62,6 +62,7 @@
 //! | [`http`] | the shared transport's settings: [`http::RetryPolicy`], [`http::Timeouts`] |
 //! | [`bulk`] | many alerts' status changed at once, planned first: each alert succeeded, skipped, failed or unconfirmed |
 //! | [`triage`] | the dashboard's figures, many partner tenants in one view, the CSV export |
+//! | [`watch`] | a restart-safe watcher over any source: new and changed alerts, each delivered once across graceful restarts, from a checkpoint |
 //!
 //! Guides: [`guide::enums`], [`guide::errors`], [`guide::migration`], [`guide::testing`].
 //!
@@ -87,6 +88,7 @@ pub mod pager;
 pub mod query;
 mod source;
 pub mod triage;
+pub mod watch;
 
 pub use error::{Error, InvalidInput, RequestIds, Result};
 
