@@ -63,6 +63,7 @@
 //! | [`bulk`] | many alerts' status changed at once, planned first: each alert succeeded, skipped, failed or unconfirmed |
 //! | [`triage`] | the dashboard's figures, many partner tenants in one view, the CSV export |
 //! | [`watch`] | a restart-safe watcher over any source: new and changed alerts, each delivered once across graceful restarts, from a checkpoint |
+//! | `webhooks` | (feature `webhooks`) Partner Center webhooks: registration, verified callbacks, the event and the alerts it points at |
 //!
 //! Guides: [`guide::enums`], [`guide::errors`], [`guide::migration`], [`guide::testing`].
 //!
@@ -70,7 +71,8 @@
 //!
 //! `rustls` (default; TLS without OpenSSL), `native-tls`, `gzip` (default), `fraud-events`
 //! (default; the legacy client), `csv` (default; [`triage::CsvExport`]), `azure-identity`
-//! (any `azure_identity` credential as a token provider).
+//! (any `azure_identity` credential as a token provider), `webhooks` (Partner Center
+//! webhooks: registration and signature verification; X.509 and RSA checks).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -89,6 +91,8 @@ pub mod query;
 mod source;
 pub mod triage;
 pub mod watch;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 pub use error::{Error, InvalidInput, RequestIds, Result};
 
