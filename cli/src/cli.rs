@@ -115,6 +115,21 @@ Examples:
   partner-alerts list --severity low --format jsonl > low.jsonl
   partner-alerts resolve --ids-from low.jsonl --reason legitimate --apply --json")]
     Resolve(ResolveArgs),
+    /// Watch for new and changed alerts, restart-safe, until SIGTERM or Ctrl-C.
+    #[command(after_help = "\
+Each poll reads the alerts detected since the last one (with an overlap for clock skew) and
+sweeps the unresolved ones for changes (status, reason, last observed, severity). The
+checkpoint file records what was reported: stopped with SIGTERM or Ctrl-C and started again,
+every event is printed exactly once; killed, an event may repeat from the poll in flight,
+with the same key. On a first run every unresolved alert is reported once as new (or, with
+--from-now, only what happens from now on). With --tenants, --checkpoint is a directory
+holding one checkpoint per tenant.
+
+Examples:
+  partner-alerts watch --checkpoint ~/.local/state/partner-alerts.checkpoint
+  partner-alerts watch --checkpoint alerts.checkpoint --interval 5m --format jsonl
+  partner-alerts --tenants tenants.toml watch --checkpoint checkpoints/ --from-now")]
+    Watch(WatchArgs),
     /// Print a shell completion script.
     #[command(after_help = "\
 Examples:
@@ -204,6 +219,31 @@ pub struct ResolveArgs {
     /// Change the alerts; without it, only say what would change.
     #[arg(long)]
     pub apply: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Where to keep the checkpoint (a directory with --tenants).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: PathBuf,
+    /// Time between polls (e.g. 60s, 5m).
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse, default_value = "60s")]
+    pub interval: chrono::TimeDelta,
+    /// One line per event, or one JSON object per event (`--json` is the same).
+    #[arg(long, value_enum, default_value_t = WatchFormat::Line)]
+    pub format: WatchFormat,
+    /// On a first run (no checkpoint yet), report only what happens from now on.
+    #[arg(long)]
+    pub from_now: bool,
+}
+
+/// How `watch` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// `TIME new ID SEVERITY STATUS NAME` or `TIME changed ID FIELD: OLD -> NEW; ...`.
+    Line,
+    /// `{"event": "new"|"changed", "key": .., "alert": {..}, "previous": {..}, "changes": [..]}`.
+    Jsonl,
 }
 
 #[derive(Debug, Args)]

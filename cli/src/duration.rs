@@ -1,9 +1,10 @@
-//! Durations on the command line: a number and a unit, `90d`, `12h`, `30m`, `45s`, `2w`.
+//! Durations on the command line: a number and a unit, `90d`, `12h`, `30m`, `45s`, `2w`,
+//! `500ms`.
 
 use chrono::TimeDelta;
 
-/// Parses `90d`, `12h`, `30m`, `45s` or `2w` (a whole number, then one unit); for clap's
-/// `value_parser`.
+/// Parses `90d`, `12h`, `30m`, `45s`, `2w` or `500ms` (a whole number, then one unit); for
+/// clap's `value_parser`.
 pub fn parse(text: &str) -> Result<TimeDelta, String> {
     let text = text.trim();
     let split = text
@@ -14,6 +15,7 @@ pub fn parse(text: &str) -> Result<TimeDelta, String> {
         .parse()
         .map_err(|_| format!("{text:?} does not start with a whole number"))?;
     let d = match unit {
+        "ms" => TimeDelta::try_milliseconds(n),
         "s" => TimeDelta::try_seconds(n),
         "m" => TimeDelta::try_minutes(n),
         "h" => TimeDelta::try_hours(n),
@@ -40,6 +42,7 @@ mod tests {
         assert_eq!(parse("30m"), Ok(TimeDelta::minutes(30)));
         assert_eq!(parse(" 45s "), Ok(TimeDelta::seconds(45)));
         assert_eq!(parse("2w"), Ok(TimeDelta::weeks(2)));
+        assert_eq!(parse("250ms"), Ok(TimeDelta::milliseconds(250)));
         for bad in [
             "90",
             "d",

@@ -60,6 +60,12 @@ fn report(failure: Failure) -> ExitCode {
 async fn run(cli: Cli) -> Outcome {
     let session = Session::open(&cli.global).await?;
     let json = cli.global.json;
+    if let Command::Watch(args) = &cli.command {
+        // It handles SIGTERM and Ctrl-C itself, to save its checkpoint.
+        let result = commands::watch::run(&session, args, json).await;
+        session.close().await;
+        return result;
+    }
     let result = tokio::select! {
         r = async {
             match &cli.command {
@@ -67,7 +73,7 @@ async fn run(cli: Cli) -> Outcome {
                 Command::Get(args) => commands::get::run(&session, args, json).await,
                 Command::Dashboard(args) => commands::dashboard::run(&session, args, json).await,
                 Command::Resolve(args) => commands::resolve::run(&session, args, json).await,
-                Command::Completions(_) => Ok(()),
+                Command::Completions(_) | Command::Watch(_) => Ok(()),
             }
         } => r,
         _ = tokio::signal::ctrl_c() => Err(Failure::Error("interrupted".into())),

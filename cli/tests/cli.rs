@@ -611,3 +611,140 @@ async fn resolve_is_a_dry_run_until_applied_and_safe_to_run_again() {
     assert_eq!(emu.stats().requests, requests, "nothing sent");
     emu.shutdown().await;
 }
+
+/// `watch` as an operator runs it: stopped with SIGTERM (checkpoint saved, exit 0) and
+/// started again, every event printed exactly once.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_stops_on_sigterm_and_resumes_without_repeats() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let emu = Emulator::builder()
+        .alerts(30)
+        .seed(9)
+        .start()
+        .await
+        .unwrap();
+    let checkpoint = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{}-watch.checkpoint", std::process::id()));
+    std::fs::remove_file(&checkpoint).ok();
+
+    struct Running {
+        child: std::process::Child,
+        lines: mpsc::Receiver<String>,
+    }
+    let start = |emu: &Emulator| {
+        let mut child = cli()
+            .env("PARTNER_ALERTS_TOKEN", "t")
+            .args([
+                "--base-url",
+                emu.graph_base_url(),
+                "watch",
+                "--interval",
+                "200ms",
+            ])
+            .args([
+                "--format",
+                "jsonl",
+                "--checkpoint",
+                checkpoint.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        Running { child, lines }
+    };
+    let take = |r: &Running, n: usize| -> Vec<serde_json::Value> {
+        (0..n)
+            .map(|_| {
+                let line = r
+                    .lines
+                    .recv_timeout(Duration::from_secs(20))
+                    .expect("an event");
+                serde_json::from_str(&line).unwrap()
+            })
+            .collect()
+    };
+    let stop = |mut r: Running| {
+        let status = Command::new("kill")
+            .args(["-TERM", &r.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = r.child.wait().unwrap();
+        let rest: Vec<String> = r.lines.iter().collect();
+        (exit, rest)
+    };
+
+    let open = emu
+        .alerts()
+        .iter()
+        .filter(|a| a.status != Some(partner_alerts::AlertStatus::Resolved))
+        .count();
+    let first = start(&emu);
+    let mut events = take(&first, open);
+    assert!(
+        events
+            .iter()
+            .all(|e| e["event"] == "new" && e["previous"].is_null())
+    );
+    let raised = emu.raise_alert();
+    let changed = emu
+        .alerts()
+        .into_iter()
+        .find(|a| a.status == Some(partner_alerts::AlertStatus::Active) && a.id != raised.id)
+        .unwrap();
+    emu.update_alert(&changed.id, |a| {
+        a.status = Some(partner_alerts::AlertStatus::Investigating)
+    });
+    let more = take(&first, 2);
+    assert!(
+        more.iter()
+            .any(|e| e["event"] == "new" && e["alert"]["id"] == raised.id.as_str())
+    );
+    assert!(more.iter().any(|e| e["event"] == "changed"
+        && e["alert"]["id"] == changed.id.as_str()
+        && e["changes"] == serde_json::json!(["status"])
+        && e["previous"]["status"] == "active"));
+    events.extend(more);
+    let (exit, rest) = tokio::task::spawn_blocking(move || stop(first))
+        .await
+        .unwrap();
+    assert_eq!(exit.code(), Some(0), "SIGTERM is a clean stop");
+    events.extend(rest.iter().map(|l| serde_json::from_str(l).unwrap()));
+    assert!(checkpoint.exists());
+
+    // Started again: only what happened since.
+    let again = emu.raise_alert();
+    let second = start(&emu);
+    let next = take(&second, 1);
+    assert_eq!(next[0]["alert"]["id"], again.id.as_str(), "{next:?}");
+    let (exit, rest) = tokio::task::spawn_blocking(move || stop(second))
+        .await
+        .unwrap();
+    assert_eq!(exit.code(), Some(0));
+    assert!(rest.is_empty(), "nothing else: {rest:?}");
+    events.extend(next);
+
+    let mut keys: Vec<&str> = events.iter().map(|e| e["key"].as_str().unwrap()).collect();
+    let all = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "no event printed twice");
+    assert_eq!(all, open + 3);
+    std::fs::remove_file(&checkpoint).ok();
+    emu.shutdown().await;
+}

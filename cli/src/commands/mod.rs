@@ -4,3 +4,4 @@ pub mod dashboard;
 pub mod get;
 pub mod list;
 pub mod resolve;
+pub mod watch;
