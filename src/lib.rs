@@ -61,7 +61,8 @@
 //! | [`auth`] | token providers (static, client credentials, refresh token, `azure_identity`) and the cache |
 //! | [`http`] | the shared transport's settings: [`http::RetryPolicy`], [`http::Timeouts`] |
 //! | [`bulk`] | many alerts' status changed at once, planned first: each alert succeeded, skipped, failed or unconfirmed |
-//! | [`triage`] | the dashboard's figures, many partner tenants in one view, the CSV export |
+//! | [`score`] | the partner security score, its requirements, history and customer insights ([`GraphClient::security_score`] and the calls beside it) |
+//! | [`triage`] | the dashboard's figures, the response-time SLA, many partner tenants in one view, the CSV export |
 //! | [`watch`] | a restart-safe watcher over any source: new and changed alerts, each delivered once across graceful restarts, from a checkpoint |
 //! | `webhooks` | (feature `webhooks`) Partner Center webhooks: registration, verified callbacks, the event and the alerts it points at |
 //!
@@ -95,6 +96,7 @@ pub mod watch;
 pub mod webhooks;
 
 pub use error::{Error, InvalidInput, RequestIds, Result};
+pub use model::score;
 
 /// The README's examples, compiled (and run where they need no tenant) by `cargo test`.
 #[cfg(doctest)]

@@ -2,6 +2,7 @@
 //! beta).
 
 mod batch;
+mod score;
 
 use std::cell::Cell;
 use std::fmt;

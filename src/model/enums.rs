@@ -38,6 +38,11 @@ impl UnknownValue {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Keeps `value` (for the enums' parsers).
+    pub(crate) fn wrap(value: Box<str>) -> Self {
+        UnknownValue(value)
+    }
 }
 
 impl fmt::Debug for UnknownValue {
@@ -47,10 +52,42 @@ impl fmt::Debug for UnknownValue {
 }
 
 macro_rules! open_enum {
+    // Graph-only enums (the security score's): no Partner Center spelling; a variant may
+    // accept other spellings (`| "alias"`), read as it and written as its first spelling.
+    (
+        graph_only:
+        $(#[$meta:meta])*
+        $name:ident, $what:literal {
+            $( $(#[$vmeta:meta])* $variant:ident => $graph:literal $(| $alias:literal)*; )*
+        }
+    ) => {
+        open_enum!(@core $(#[$meta])* $name, $what { $( $(#[$vmeta])* $variant => $graph $(| $alias)*; )* });
+    };
     (
         $(#[$meta:meta])*
         $name:ident, $what:literal {
             $( $(#[$vmeta:meta])* $variant:ident => $graph:literal, $pc:literal; )*
+        }
+    ) => {
+        open_enum!(@core $(#[$meta])* $name, $what { $( $(#[$vmeta])* $variant => $graph; )* });
+
+        impl $name {
+            /// The value as Partner Center spells it (`Active`), or the exact string read
+            /// when unknown.
+            pub fn as_partner_center_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $pc, )*
+                    Self::UnknownFutureValue => "UnknownFutureValue",
+                    Self::Unknown(v) => v.as_str(),
+                }
+            }
+        }
+    };
+    (
+        @core
+        $(#[$meta:meta])*
+        $name:ident, $what:literal {
+            $( $(#[$vmeta:meta])* $variant:ident => $graph:literal $(| $alias:literal)*; )*
         }
     ) => {
         $(#[$meta])*
@@ -72,11 +109,15 @@ macro_rules! open_enum {
             /// Parses a wire value, ignoring case. Never fails: an unrecognised value becomes
             /// [`Self::Unknown`].
             pub fn parse(value: &str) -> Self {
-                Self::parse_known(value).unwrap_or_else(|| Self::Unknown(UnknownValue(value.into())))
+                Self::parse_known(value).unwrap_or_else(|| Self::Unknown(UnknownValue::wrap(value.into())))
             }
 
             fn parse_known(value: &str) -> Option<Self> {
-                $( if value.eq_ignore_ascii_case($graph) { return Some(Self::$variant); } )*
+                $(
+                    if value.eq_ignore_ascii_case($graph) $(|| value.eq_ignore_ascii_case($alias))* {
+                        return Some(Self::$variant);
+                    }
+                )*
                 if value.eq_ignore_ascii_case("unknownFutureValue") {
                     return Some(Self::UnknownFutureValue);
                 }
@@ -88,16 +129,6 @@ macro_rules! open_enum {
                 match self {
                     $( Self::$variant => $graph, )*
                     Self::UnknownFutureValue => "unknownFutureValue",
-                    Self::Unknown(v) => v.as_str(),
-                }
-            }
-
-            /// The value as Partner Center spells it (`Active`), or the exact string read
-            /// when unknown.
-            pub fn as_partner_center_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $pc, )*
-                    Self::UnknownFutureValue => "UnknownFutureValue",
                     Self::Unknown(v) => v.as_str(),
                 }
             }
@@ -129,7 +160,7 @@ macro_rules! open_enum {
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
-                Self::parse_known(&s).unwrap_or_else(|| Self::Unknown(UnknownValue(s.into_boxed_str())))
+                Self::parse_known(&s).unwrap_or_else(|| Self::Unknown(UnknownValue::wrap(s.into_boxed_str())))
             }
         }
 
@@ -159,6 +190,9 @@ macro_rules! open_enum {
         }
     };
 }
+
+// For the security score's enums (`model::score`).
+pub(super) use open_enum;
 
 open_enum!(
     /// An alert's status (`securityAlertStatus`; Partner Center `eventStatus`).

@@ -20,7 +20,7 @@ fn forbidden(b: u8) -> bool {
     matches!(b, b'/' | b'\\' | b'?' | b'#' | b'%') || b <= b' ' || b == 0x7f
 }
 
-fn validate(field: &'static str, value: &str) -> Result<(), InvalidInput> {
+pub(crate) fn validate(field: &'static str, value: &str) -> Result<(), InvalidInput> {
     if value.is_empty() {
         return Err(InvalidInput::new(field, "must not be empty"));
     }

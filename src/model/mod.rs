@@ -8,6 +8,7 @@ mod enums;
 mod fraud_event;
 mod ids;
 pub(crate) mod lenient;
+pub mod score;
 mod unparsed;
 pub(crate) mod wire;
 

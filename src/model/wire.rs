@@ -275,6 +275,81 @@ pub(crate) fn opt_u64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<
     d.deserialize_option(V)
 }
 
+/// A signed count sent as a number or as a string holding one (`"20"`, as the security
+/// score's documentation shows); `""` and `null` are absent.
+pub(crate) fn opt_i64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match opt_f64_or_str(d)? {
+        None => Ok(None),
+        Some(Number::Int(v)) => Ok(Some(v)),
+        Some(Number::Float(v)) if v.fract() == 0.0 && v.abs() < i64::MAX as f64 => {
+            Ok(Some(v as i64))
+        }
+        Some(Number::Float(v)) => Err(de::Error::invalid_value(
+            de::Unexpected::Float(v),
+            &"an integer or a string holding one",
+        )),
+    }
+}
+
+/// A decimal number sent as a number or as a string holding one (`"1.2"`); `""` and `null`
+/// are absent.
+pub(crate) fn opt_f64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(opt_f64_or_str(d)?.map(|n| match n {
+        Number::Int(v) => v as f64,
+        Number::Float(v) => v,
+    }))
+}
+
+/// A number as read: integers kept exact.
+enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+fn opt_f64_or_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Number>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Number>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number or a string holding one")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(Number::Int(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(
+                i64::try_from(v).map_or(Number::Float(v as f64), Number::Int),
+            ))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(Number::Float(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            if let Ok(i) = t.parse::<i64>() {
+                return Ok(Some(Number::Int(i)));
+            }
+            match t.parse::<f64>() {
+                Ok(f) if f.is_finite() => Ok(Some(Number::Float(f))),
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            }
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_option(V)
+}
+
 /// A string where `""` (Partner Center's "none") and `null` are both absent.
 pub(crate) fn opt_nonempty_string<'de, D: Deserializer<'de>>(
     d: D,
