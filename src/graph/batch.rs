@@ -150,21 +150,8 @@ async fn one_batch(client: GraphClient, ids: Vec<AlertId>, op: Arc<Op>) -> Vec<I
             match sub.status {
                 200..=299 => done.push((id, ItemOutcome::Done(alert_of(&sub, request_id)))),
                 429 | 503 => throttled.push((id, request_id, sub)),
-                status => {
-                    let (headers, retry_after) = headers_of(&sub);
-                    let body = sub.body.as_ref().map(Value::to_string).unwrap_or_default();
-                    let e = transport.status_error(
-                        StatusAnswer {
-                            status,
-                            headers: &headers,
-                            body: body.as_bytes(),
-                            retry_after,
-                        },
-                        op.operation,
-                        request_id,
-                        attempt,
-                        false,
-                    );
+                _ => {
+                    let e = sub_error(&client, &sub, &op, request_id, attempt, false);
                     done.push((id, ItemOutcome::Failed(Arc::new(e))));
                 }
             }
@@ -208,26 +195,39 @@ async fn one_batch(client: GraphClient, ids: Vec<AlertId>, op: Arc<Op>) -> Vec<I
             }
             Decision::Stop | Decision::Throttled => {
                 for (id, request_id, sub) in throttled {
-                    let (headers, retry_after) = headers_of(&sub);
-                    let body = sub.body.as_ref().map(Value::to_string).unwrap_or_default();
-                    let e = transport.status_error(
-                        StatusAnswer {
-                            status: sub.status,
-                            headers: &headers,
-                            body: body.as_bytes(),
-                            retry_after,
-                        },
-                        op.operation,
-                        request_id,
-                        attempt,
-                        true,
-                    );
+                    let e = sub_error(&client, &sub, &op, request_id, attempt, true);
                     done.push((id, ItemOutcome::Failed(Arc::new(e))));
                 }
             }
         }
     }
     done
+}
+
+/// The error of a request that failed inside a batch, as if it had been sent alone;
+/// `throttled` when the retry policy gave up waiting.
+fn sub_error(
+    client: &GraphClient,
+    sub: &SubAnswer,
+    op: &Op,
+    request_id: Uuid,
+    attempts: u32,
+    throttled: bool,
+) -> Error {
+    let (headers, retry_after) = headers_of(sub);
+    let body = sub.body.as_ref().map(Value::to_string).unwrap_or_default();
+    client.inner.transport.status_error(
+        StatusAnswer {
+            status: sub.status,
+            headers: &headers,
+            body: body.as_bytes(),
+            retry_after,
+        },
+        op.operation,
+        request_id,
+        attempts,
+        throttled,
+    )
 }
 
 /// The batch's JSON: request `n` for the `n`-th pending alert.
