@@ -239,9 +239,19 @@ fn check(source: &dyn AlertSource, update: &StatusUpdate) -> Result<()> {
     if let Some(reason) = update.reason()
         && !source.capabilities().accepts_reason(reason)
     {
+        let accepted: Vec<String> = source
+            .capabilities()
+            .resolved_reasons
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect();
         return Err(Error::Unsupported(Box::new(Unsupported::new(
             source_api(source),
-            format!("resolving as {}", reason.as_str()),
+            format!(
+                "resolve an alert as {} (it accepts {})",
+                reason.as_str(),
+                accepted.join(", ")
+            ),
         ))));
     }
     Ok(())
