@@ -120,6 +120,20 @@
 //! `PageNumber` (1-based); `POST /v1/fraudEvents/subscription/{id}/status`. The shape of the
 //! events follows `X-NewEventsModel`. Responses carry `MS-RequestId` and `MS-CorrelationId`.
 //!
+//! **Partner Center webhooks** (under `/partner-center/webhooks/v1/registration`): list the
+//! event names, register (`POST`), replace (`PUT`), view (`GET`), send a test event
+//! (`POST .../validationEvents`, two a minute, then `429`) and read its delivery (`GET
+//! .../validationEvents/{correlationId}`). With a registration, each raised alert
+//! ([`Emulator::raise_alert`], or on schedule) is posted as a signed
+//! `azure-fraud-event-detected` event (RSA PKCS#1 v1.5 SHA-256 over the body;
+//! `Authorization: Signature ..`, or `x-ms-signature` when the registration set
+//! `SignatureTokenToMsSignatureHeader`), tried up to [`DELIVERY_ATTEMPTS`] times until a 2xx
+//! (waiting 0.2 s × the attempt between tries: Partner Center's interval is undocumented).
+//! The signing certificate is generated at start under a test CA, both `O=Microsoft
+//! Corporation`, and served at `/webhooks/certificate.cer` ([`Emulator::webhook_certificate_url`]);
+//! a verifier trusts [`Emulator::webhook_ca_der`], allow-lists `127.0.0.1` and allows
+//! `http://` on loopback. The signing key is a fixed, published test key.
+//!
 //! Both APIs want `Authorization: Bearer <anything>`; the token is not checked further.
 //! Request bodies may be gzip-compressed (`Content-Encoding: gzip`, as Kiota-based Graph SDKs
 //! send them); another coding, or a `Content-Type` that is not JSON, is a `415`, a body over
@@ -182,6 +196,7 @@ mod server;
 mod shared;
 mod state;
 mod stats;
+mod webhooks;
 
 use std::fmt;
 use std::io;
@@ -203,6 +218,7 @@ pub use quirks::{
 
 pub use state::EMULATOR_UPN;
 pub use stats::Stats;
+pub use webhooks::{DELIVERY_ATTEMPTS, WebhookDelivery};
 
 use generate::Generator;
 use shared::Shared;
@@ -377,6 +393,7 @@ impl EmulatorBuilder {
             local_addr,
             shuffle_rng,
             change_rng,
+            webhooks: webhooks::Webhooks::new(local_addr),
         });
         let writer_task = shared.writer.is_some().then(|| {
             let shared = shared.clone();
@@ -485,6 +502,32 @@ impl Emulator {
     /// The address the emulator listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The URL of the webhook signing certificate (DER), on `http://` loopback.
+    pub fn webhook_certificate_url(&self) -> String {
+        self.shared.webhooks.certificate_url()
+    }
+
+    /// The webhook signing certificate (DER), generated at start.
+    pub fn webhook_certificate_der(&self) -> Vec<u8> {
+        self.shared.webhooks.certificate_der().to_vec()
+    }
+
+    /// The test CA (DER) that issued the webhook signing certificate: a verifier's root.
+    pub fn webhook_ca_der(&self) -> Vec<u8> {
+        self.shared.webhooks.ca_der().to_vec()
+    }
+
+    /// Every webhook callback made so far, with each attempt's answer.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.shared.webhooks.deliveries()
+    }
+
+    /// Sends the last callback again, same bytes and headers, as Partner Center does when
+    /// an answer is lost; `false` when none was sent yet.
+    pub fn redeliver_last_webhook(&self) -> bool {
+        self.shared.webhooks.redeliver_last()
     }
 
     /// The partner tenant the emulated data belongs to (Partner Center's `partnerTenantId`).

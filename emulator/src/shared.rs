@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub shuffle_rng: Mutex<SplitMix64>,
     /// The draws of the random changes ([`Shared::change_random_alert`]).
     pub change_rng: Mutex<SplitMix64>,
+    /// The webhook registration, certificates and callbacks.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 /// The generators of the shuffles and of the random changes, from the data seed (each its
@@ -115,13 +117,16 @@ impl Shared {
     pub(crate) fn raise_alert(&self) -> Alert {
         let now = self.now();
         let g = &self.generator;
-        self.write(|s| {
+        let alert = self.write(|s| {
             let record = g.record(s.next_index, now, true);
             s.next_index += 1;
             let alert = record.alert.clone();
             s.insert_record(record);
             alert
-        })
+        });
+        // Partner Center pushes the new alert to a registered webhook.
+        self.webhooks.alert_raised(&alert, now);
+        alert
     }
 
     /// The order to serve `n` batch responses in: a seeded permutation of `0..n`, never
@@ -295,6 +300,7 @@ mod tests {
             local_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             shuffle_rng: draws(1).0,
             change_rng: draws(1).1,
+            webhooks: crate::webhooks::Webhooks::new(SocketAddr::from(([127, 0, 0, 1], 0))),
         }
     }
 

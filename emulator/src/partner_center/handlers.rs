@@ -66,6 +66,12 @@ pub(crate) fn dispatch(
         )
         .with_header(ALLOW, allow)
     };
+    if is(0, "webhooks") {
+        return crate::webhooks::dispatch(shared, method, &segs, body, ctx.now);
+    }
+    if is(0, "v1") && super::directory::handles(&segs[1..]) {
+        return super::directory::dispatch(shared, method, &segs[1..], query);
+    }
     if is(0, "v1") && is(1, "fraudEvents") {
         match segs.len() {
             2 if method == Method::GET => return list(shared, ctx, query),
