@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
+use super::sla::{ResponseAverage, open_for, response_time};
 use super::{RESPONSE_REQUIREMENT, RESPONSE_TARGET, TenantError, Tenants};
 use crate::{Alert, AlertId, AlertQuery, AlertSource, AlertStatus, Result};
 
@@ -22,8 +23,8 @@ use crate::{Alert, AlertId, AlertQuery, AlertSource, AlertStatus, Result};
 /// | `unresolved` | `status` known and not resolved (`investigating` and unknown values included) |
 /// | `without_status` | no `status` at all (a `$select` without it): in neither count |
 /// | `new_last_7_days` | `detectedDateTime` within the 7 days before `now` (rolling) |
-/// | `resolved_last_30_days` | resolved, `resolvedOnDateTime` within the 30 days before `now`, not before `detectedDateTime` |
-/// | `average_time_to_resolve` | mean of `resolvedOnDateTime - detectedDateTime` over those (the dashboard's "average time") |
+/// | `resolved_last_30_days` | resolved, `resolvedOnDateTime` within the 30 days before `now`, not before `detectedDateTime` ([`sla::response_time`](super::sla::response_time)) |
+/// | `average_time_to_resolve` | mean of `resolvedOnDateTime - detectedDateTime` over those (the dashboard's "average time"; [`ResponseAverage`]) |
 /// | `share_resolved_within_1h`, `_24h` | the share of those resolved within 1 hour, 24 hours of detection |
 /// | `unresolved_past_1h`, `_24h` | unresolved and detected more than 1 hour ([`RESPONSE_TARGET`]), 24 hours ([`RESPONSE_REQUIREMENT`]) before `now` (exactly 1 hour is not past) |
 /// | `oldest_unresolved` | the unresolved alert detected first, and its age at `now` |
@@ -93,7 +94,7 @@ pub struct Dashboard {
     /// Per partner tenant (alerts added with [`Dashboard::add_from`]).
     pub by_tenant: BTreeMap<String, Tally>,
     #[serde(skip)]
-    resolve_time: TimeDelta,
+    response: ResponseAverage,
     #[serde(skip)]
     within_1h: u64,
     #[serde(skip)]
@@ -159,7 +160,7 @@ impl Dashboard {
             by_customer: BTreeMap::new(),
             by_subscription: BTreeMap::new(),
             by_tenant: BTreeMap::new(),
-            resolve_time: TimeDelta::zero(),
+            response: ResponseAverage::default(),
             within_1h: 0,
             within_24h: 0,
         }
@@ -242,8 +243,7 @@ impl Dashboard {
         if detected.is_some_and(|t| now - t <= TimeDelta::days(7) && t <= now) {
             self.new_last_7_days += 1;
         }
-        if unresolved && let Some(t) = detected {
-            let age = now - t;
+        if let (Some(age), Some(t)) = (open_for(a, now), detected) {
             if age > RESPONSE_TARGET {
                 self.unresolved_past_1h += 1;
             }
@@ -262,19 +262,13 @@ impl Dashboard {
                 });
             }
         }
-        if let (Some(AlertStatus::Resolved), Some(on), Some(t)) =
-            (&a.status, a.resolved_on_date_time, detected)
-            && now - on <= TimeDelta::days(30)
-            && on <= now
-            && on >= t
-        {
-            let took = on - t;
-            self.resolved_last_30_days += 1;
-            self.resolve_time += took;
+        if let Some(took) = response_time(a, now) {
+            self.response.add(took);
             self.within_1h += u64::from(took <= RESPONSE_TARGET);
             self.within_24h += u64::from(took <= RESPONSE_REQUIREMENT);
-            let n = self.resolved_last_30_days;
-            self.average_time_to_resolve = Some(self.resolve_time / n as i32);
+            let n = self.response.count();
+            self.resolved_last_30_days = n;
+            self.average_time_to_resolve = self.response.average();
             self.share_resolved_within_1h = Some(self.within_1h as f64 / n as f64);
             self.share_resolved_within_24h = Some(self.within_24h as f64 / n as f64);
         }

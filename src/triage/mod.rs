@@ -1,10 +1,12 @@
 //! Triage helpers that work on alerts from any source: the dashboard's figures
-//! ([`Dashboard`]), many partner tenants in one view ([`Tenants`]) and, with the `csv`
-//! feature, a streaming CSV export ([`CsvExport`]).
+//! ([`Dashboard`]), the response-time SLA ([`Sla`], one definition of the 30-day average
+//! for both), many partner tenants in one view ([`Tenants`]) and, with the `csv` feature, a
+//! streaming CSV export ([`CsvExport`]).
 
 #[cfg(feature = "csv")]
 mod csv;
 mod dashboard;
+pub mod sla;
 mod tenants;
 
 use chrono::TimeDelta;
@@ -12,6 +14,7 @@ use chrono::TimeDelta;
 #[cfg(feature = "csv")]
 pub use self::csv::{CSV_COLUMNS, CsvExport, CsvExportBuilder};
 pub use dashboard::{Dashboard, Oldest, Tally};
+pub use sla::{AtRisk, ResponseAverage, Sla, SlaTracker};
 pub use tenants::{TenantAlert, TenantAlerts, TenantError, TenantTarget, Tenants};
 
 /// How long the Partner Center dashboard asks partners to take to answer an alert.
