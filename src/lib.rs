@@ -80,6 +80,7 @@
 pub mod auth;
 pub mod bulk;
 mod endpoint;
+pub mod enrich;
 pub mod error;
 #[cfg(feature = "fraud-events")]
 pub mod fraud_events;

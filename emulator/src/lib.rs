@@ -120,6 +120,19 @@
 //! `PageNumber` (1-based); `POST /v1/fraudEvents/subscription/{id}/status`. The shape of the
 //! events follows `X-NewEventsModel`. Responses carry `MS-RequestId` and `MS-CorrelationId`.
 //!
+//! **The directory** (for enrichment; the names are those the FraudEvents view shows):
+//! Partner Center's `GET /v1/profiles/organization`, `/v1/customers` and
+//! `/v1/customers/{id}`, `/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf`
+//! and `/v1/customers/{id}/relationships`, `/v1/customers/{id}/subscriptions[/{id}]` and
+//! `.../subscriptions/{azure plan}/azureEntitlements[/{id}]`; Graph's `GET /contracts[/{id}]`
+//! and `/tenantRelationships/delegatedAdminCustomers[/{tenant id}]` (three customers in four
+//! have GDAP), paged by `@odata.nextLink` (`$top` lowers the page size; other query options
+//! are a 400). Customers whose alerts carry `MS-AZR-0145P` have legacy subscriptions (`id`
+//! upper case, `entitlementId` lower case), the others one Azure plan whose entitlements are
+//! their Azure subscriptions. Unknown ids are `404`s with Partner Center's codes (`60003`,
+//! `20003`, `800111`). Each read is counted ([`Stats::directory_reads`] and the counters
+//! beside it).
+//!
 //! **Partner Center webhooks** (under `/partner-center/webhooks/v1/registration`): list the
 //! event names, register (`POST`), replace (`PUT`), view (`GET`), send a test event
 //! (`POST .../validationEvents`, two a minute, then `429`) and read its delivery (`GET

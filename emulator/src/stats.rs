@@ -82,6 +82,19 @@ pub struct Stats {
     /// Quirks: batch responses served in another order than requested
     /// ([`Quirks::shuffled_batch_responses`]).
     pub shuffled_batches: u64,
+    /// Directory reads handled (enrichment; either API): each of the five below, the
+    /// organization profile, and Graph's `/contracts` and GDAP customer pages.
+    pub directory_reads: u64,
+    /// Directory: customers read (`GET /v1/customers/{id}`).
+    pub customer_reads: u64,
+    /// Directory: reseller relationship lists read (all resellers, or one customer's).
+    pub reseller_reads: u64,
+    /// Directory: subscription lists and subscriptions read.
+    pub subscription_reads: u64,
+    /// Directory: Azure entitlement lists and entitlements read.
+    pub entitlement_reads: u64,
+    /// Directory: Graph `/contracts` and `delegatedAdminCustomers` pages read.
+    pub graph_directory_reads: u64,
 }
 
 impl Stats {
@@ -140,6 +153,12 @@ pub(crate) struct Counters {
     pub empty_pages: AtomicU64,
     pub lost_answers: AtomicU64,
     pub shuffled_batches: AtomicU64,
+    pub directory_reads: AtomicU64,
+    pub customer_reads: AtomicU64,
+    pub reseller_reads: AtomicU64,
+    pub subscription_reads: AtomicU64,
+    pub entitlement_reads: AtomicU64,
+    pub graph_directory_reads: AtomicU64,
 }
 
 pub(crate) fn bump(c: &AtomicU64) {
@@ -183,6 +202,12 @@ impl Counters {
             empty_pages: g(&self.empty_pages),
             lost_answers: g(&self.lost_answers),
             shuffled_batches: g(&self.shuffled_batches),
+            directory_reads: g(&self.directory_reads),
+            customer_reads: g(&self.customer_reads),
+            reseller_reads: g(&self.reseller_reads),
+            subscription_reads: g(&self.subscription_reads),
+            entitlement_reads: g(&self.entitlement_reads),
+            graph_directory_reads: g(&self.graph_directory_reads),
         }
     }
 

@@ -89,8 +89,9 @@ impl GraphClient {
     }
 
     /// The pages of a collection from `url`, following `@odata.nextLink` (never `$top` or
-    /// `$skip`, which the service refuses for customer insights), lazily.
-    fn pages<T: DeserializeOwned + Send + 'static>(
+    /// `$skip`, which the service refuses for customer insights), lazily. Also the
+    /// directory's collections (`enrich`: `/contracts`, GDAP customers).
+    pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
         &self,
         url: Url,
         op: &'static str,
@@ -105,7 +106,7 @@ impl GraphClient {
                 };
                 if seen.len() >= MAX_PAGES || !seen.insert(url.to_string()) {
                     return Err(Error::InvalidResponse(Box::new(InvalidResponse::new(
-                        "the score listing's next page links back to a page already read",
+                        "a Graph listing's next page links back to a page already read",
                         None,
                     ))));
                 }

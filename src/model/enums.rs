@@ -191,8 +191,8 @@ macro_rules! open_enum {
     };
 }
 
-// For the security score's enums (`model::score`).
-pub(super) use open_enum;
+// For the security score's enums (`model::score`) and the directory's (`enrich`).
+pub(crate) use open_enum;
 
 open_enum!(
     /// An alert's status (`securityAlertStatus`; Partner Center `eventStatus`).

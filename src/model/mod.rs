@@ -14,6 +14,8 @@ pub(crate) mod wire;
 
 pub use alert::{ActivityLog, AffectedResource, Alert};
 pub use details::AdditionalDetails;
+// The open enums of other modules (`enrich`) are made with the same macro.
+pub(crate) use enums::open_enum;
 pub use enums::{
     AlertCategory, AlertStatus, AlertType, ConfidenceLevel, ResolvedReason, Severity, UnknownValue,
 };

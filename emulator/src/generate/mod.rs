@@ -6,9 +6,11 @@
 //! given "now".
 
 mod alert;
+mod catalog;
 mod directory;
 mod types;
 mod words;
 
+pub(crate) use catalog::{AZURE_PLAN_OFFER, CustomerView, ResellerView};
 pub(crate) use directory::{Generator, Partner};
 pub(crate) use types::service_name;

@@ -2,6 +2,7 @@
 //! PATCH) and `/$batch`, all under `/beta`.
 
 mod batch;
+mod contracts;
 mod ctx;
 mod item;
 mod list;
@@ -59,6 +60,9 @@ pub(crate) fn dispatch(
         )
         .with_header(ALLOW, allow)
     };
+    if contracts::handles(&segs) {
+        return contracts::dispatch(shared, ctx, method, &segs, query);
+    }
     match segs.len() {
         1 if is(0, "$batch") => {
             if !top_level {

@@ -2,6 +2,7 @@
 //! `POST /v1/fraudEvents/subscription/{subscriptionId}/status`, serving the same alerts as
 //! the Graph side through a [`FraudEvent`] view of each.
 
+mod directory;
 mod event;
 mod handlers;
 
