@@ -115,6 +115,20 @@
 //! `unknownFutureValue` unless the request sends `Prefer: include-unknown-enum-members`.
 //! Every property is written, `null` when absent, as Graph does.
 //!
+//! **The partner security score** (under `/beta/security/partner/securityScore`, reference
+//! section 11): the score (`$expand=requirements,history` honoured), `requirements` and
+//! `history` (list and get by id; `404 itemNotFound`), and `customerInsights`, one per
+//! customer of the directory, paged through `@odata.nextLink` with a `$skipToken` (`$top`
+//! and `$skip` are a 400, as documented). The response-time requirement's
+//! `averageResponseTimeInHours` is the library's own 30-day average
+//! (`partner_alerts::triage::sla`) over the emulator's alerts at its "now", compliant at 24
+//! hours or less; the other requirements, the history (one entry a day for 30 days, today's
+//! being the score now) and the insights come from the seed, consistently (the customers'
+//! MFA requirement counts the insights; the score is the requirements' points out of 100).
+//! The shapes are those of the documentation's examples as Graph's SDKs read them: numbers
+//! as JSON numbers, `noncomplaint` as the SDKs spell it, `@odata.type` on each requirement,
+//! a single entity not wrapped in `value`.
+//!
 //! **Partner Center** (under `/partner-center`): `GET /v1/fraudEvents` with `EventStatus`,
 //! `SubscriptionId` and, with `X-NewEventsModel: true`, `EventType`, `PageSize` and
 //! `PageNumber` (1-based); `POST /v1/fraudEvents/subscription/{id}/status`. The shape of the

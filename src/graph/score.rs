@@ -154,7 +154,7 @@ impl GraphClient {
     /// The partner's security score (`GET /security/partner/securityScore`; needs
     /// `PartnerSecurity.Read.All`).
     ///
-    /// ```no_run
+    /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use partner_alerts::GraphClient;

@@ -137,6 +137,11 @@ impl Generator {
         &self.partner
     }
 
+    /// Every customer's tenant, in the directory's order.
+    pub(crate) fn customer_tenants(&self) -> impl ExactSizeIterator<Item = &TenantId> {
+        self.customers.iter().map(|c| &c.tenant_id)
+    }
+
     /// The customer's name, for a tenant of the directory.
     pub(crate) fn customer_name(&self, tenant: &TenantId) -> Option<String> {
         self.customers

@@ -8,6 +8,7 @@ mod item;
 mod list;
 mod options;
 mod render;
+mod score;
 mod skiptoken;
 
 use axum::http::header::ALLOW;
@@ -62,6 +63,9 @@ pub(crate) fn dispatch(
     };
     if contracts::handles(&segs) {
         return contracts::dispatch(shared, ctx, method, &segs, query);
+    }
+    if score::handles(&segs) {
+        return score::dispatch(shared, ctx, method, &segs, query);
     }
     match segs.len() {
         1 if is(0, "$batch") => {
