@@ -130,6 +130,8 @@ Examples:
   partner-alerts watch --checkpoint alerts.checkpoint --interval 5m --format jsonl
   partner-alerts --tenants tenants.toml watch --checkpoint checkpoints/ --from-now")]
     Watch(WatchArgs),
+    /// Partner Center webhooks: receive verified pushes (serve), register, show, test.
+    Webhooks(crate::commands::webhooks::WebhooksArgs),
     /// Print a shell completion script.
     #[command(after_help = "\
 Examples:

@@ -14,6 +14,8 @@ use crate::exit::{Failure, Outcome};
 /// The tenants a command reads, and the emulator behind them when `--emulator` started one.
 pub struct Session {
     pub tenants: Tenants,
+    /// The Graph clients among them, by tenant name (the security score is Graph's only).
+    pub graph: Vec<(String, GraphClient)>,
     /// Whether several tenants were asked for (`--tenants`): then every alert shows its
     /// tenant.
     pub multi: bool,
@@ -29,17 +31,21 @@ impl Session {
     pub async fn open(global: &Global) -> Outcome<Session> {
         let concurrency = usize::from(global.concurrency);
         let mut tenants = Tenants::new().concurrency(concurrency);
+        let mut graph = Vec::new();
         if let Some(path) = &global.tenants {
             for spec in crate::tenants_file::load(path)? {
                 let credential = spec.credential()?;
-                let source = client(spec.kind, spec.base_url.as_deref(), credential)
-                    .map_err(|e| spec.describe(e))?;
+                let (source, graph_client) =
+                    client(spec.kind, spec.base_url.as_deref(), credential)
+                        .map_err(|e| spec.describe(e))?;
+                graph.extend(graph_client.map(|g| (spec.name.clone(), g)));
                 tenants
                     .add(spec.name.as_str(), source)
                     .map_err(|e| spec.describe(e))?;
             }
             return Ok(Session {
                 tenants,
+                graph,
                 multi: true,
                 concurrency,
                 emulator: None,
@@ -62,10 +68,13 @@ impl Session {
             eprintln!(
                 "partner-alerts: reading the bundled emulator at {url} ({EMULATOR_ALERTS} sample alerts; nothing leaves this machine)"
             );
-            let source = client(kind, Some(url), Arc::new(StaticToken::new("emulator")))?;
+            let (source, graph_client) =
+                client(kind, Some(url), Arc::new(StaticToken::new("emulator")))?;
+            graph.extend(graph_client.map(|g| ("emulator".to_owned(), g)));
             tenants.add("emulator", source)?;
             return Ok(Session {
                 tenants,
+                graph,
                 multi: false,
                 concurrency,
                 emulator: Some(emulator),
@@ -77,14 +86,21 @@ impl Session {
                 _ => "no credentials: set PARTNER_ALERTS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or try --emulator)".into(),
             })
         })?;
-        let source = client(kind, global.base_url.as_deref(), credential)?;
+        let (source, graph_client) = client(kind, global.base_url.as_deref(), credential)?;
+        graph.extend(graph_client.map(|g| ("default".to_owned(), g)));
         tenants.add("default", source)?;
         Ok(Session {
             tenants,
+            graph,
             multi: false,
             concurrency,
             emulator: None,
         })
+    }
+
+    /// The emulator `--emulator` started (webhooks trust its test CA and register with it).
+    pub fn emulator(&self) -> Option<&Emulator> {
+        self.emulator.as_ref()
     }
 
     /// Stops the emulator, if one was started.
@@ -95,27 +111,29 @@ impl Session {
     }
 }
 
-/// A client of `kind`'s API. A base URL the library refuses (`http://` off loopback, a
-/// query string) is a usage error, before anything is sent.
+/// A client of `kind`'s API, and the same client as a `GraphClient` when it is one. A base
+/// URL the library refuses (`http://` off loopback, a query string) is a usage error, before
+/// anything is sent.
 fn client(
     kind: SourceKind,
     base_url: Option<&str>,
     credential: Arc<dyn TokenProvider>,
-) -> Result<Arc<dyn AlertSource>, Failure> {
+) -> Result<(Arc<dyn AlertSource>, Option<GraphClient>), Failure> {
     Ok(match kind {
         SourceKind::FraudEvents => {
             let mut b = FraudEventsClient::builder().credential(credential);
             if let Some(url) = base_url {
                 b = b.base_url(url);
             }
-            Arc::new(b.build()?)
+            (Arc::new(b.build()?), None)
         }
         _ => {
             let mut b = GraphClient::builder().credential(credential);
             if let Some(url) = base_url {
                 b = b.base_url(url);
             }
-            Arc::new(b.build()?)
+            let graph = b.build()?;
+            (Arc::new(graph.clone()), Some(graph))
         }
     })
 }

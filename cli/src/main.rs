@@ -66,6 +66,12 @@ async fn run(cli: Cli) -> Outcome {
         session.close().await;
         return result;
     }
+    if let Command::Webhooks(args) = &cli.command {
+        // `serve` handles SIGTERM and Ctrl-C itself, to drain its queue.
+        let result = commands::webhooks::run(&session, args, json).await;
+        session.close().await;
+        return result;
+    }
     let result = tokio::select! {
         r = async {
             match &cli.command {
@@ -73,7 +79,7 @@ async fn run(cli: Cli) -> Outcome {
                 Command::Get(args) => commands::get::run(&session, args, json).await,
                 Command::Dashboard(args) => commands::dashboard::run(&session, args, json).await,
                 Command::Resolve(args) => commands::resolve::run(&session, args, json).await,
-                Command::Completions(_) | Command::Watch(_) => Ok(()),
+                Command::Completions(_) | Command::Watch(_) | Command::Webhooks(_) => Ok(()),
             }
         } => r,
         _ = tokio::signal::ctrl_c() => Err(Failure::Error("interrupted".into())),

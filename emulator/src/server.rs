@@ -201,7 +201,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/partner-center", any(pc_entry))
         .route("/partner-center/", any(pc_entry))
         .route("/partner-center/{*rest}", any(pc_entry))
-        .route("/webhooks/certificate.cer", get(crate::webhooks::certificate))
+        .route(
+            "/webhooks/certificate.cer",
+            get(crate::webhooks::certificate),
+        )
         .route("/webhooks/ca.cer", get(crate::webhooks::ca))
         .fallback(unknown)
         .with_state(shared)

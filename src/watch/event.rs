@@ -241,6 +241,31 @@ pub struct WatchEvent {
 }
 
 impl WatchEvent {
+    /// A [`EventKind::New`] event for an alert learnt of outside a watcher (a webhook
+    /// receiver), keyed as a watcher keys an alert its new-alert read finds: the same alert
+    /// in the same state has the same key whoever reports it, so a consumer of both drops
+    /// the repeat.
+    ///
+    /// ```
+    /// use partner_alerts::watch::{EventKind, WatchEvent};
+    /// use partner_alerts::{Alert, AlertId};
+    ///
+    /// let e = WatchEvent::new_alert(Alert::new(AlertId::new("a1")?));
+    /// assert_eq!(e.kind, EventKind::New);
+    /// assert_eq!(e.key, WatchEvent::new_alert(Alert::new(AlertId::new("a1")?)).key);
+    /// # Ok::<(), partner_alerts::InvalidInput>(())
+    /// ```
+    pub fn new_alert(alert: Alert) -> Self {
+        let version = super::version::first(&AlertState::of(&alert));
+        WatchEvent {
+            kind: EventKind::New,
+            key: EventKey::new(alert.id.clone(), version),
+            alert,
+            previous: None,
+            changes: Vec::new(),
+        }
+    }
+
     /// The alert's watched state now.
     pub fn current(&self) -> AlertState {
         AlertState::of(&self.alert)

@@ -49,7 +49,7 @@ const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
 ///    `ResourceChangeUtcDate` within the window.
 ///
 /// ```no_run
-/// # async fn run(headers: reqwest::header::HeaderMap, body: bytes::Bytes) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn run(headers: reqwest::header::HeaderMap, body: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
 /// use partner_alerts::webhooks::Verifier;
 ///
 /// let verifier = Verifier::builder().build()?;

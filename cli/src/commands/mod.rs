@@ -5,3 +5,4 @@ pub mod get;
 pub mod list;
 pub mod resolve;
 pub mod watch;
+pub mod webhooks;

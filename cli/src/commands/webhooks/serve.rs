@@ -1,0 +1,247 @@
+//! `webhooks serve`: verify, answer fast, queue, read the alerts in the background, print
+//! each once.
+
+use std::collections::{HashSet, VecDeque};
+use std::hash::Hash;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use clap::Args;
+use partner_alerts::AlertSource;
+use partner_alerts::watch::WatchEvent;
+use partner_alerts::webhooks::{Verifier, WebhookEvent};
+use tokio::sync::mpsc;
+
+use super::read_certificates;
+use crate::connect::Session;
+use crate::exit::{Failure, Outcome};
+
+/// How many event keys and printed alerts are remembered, to drop repeats.
+const REMEMBERED: usize = 100_000;
+
+/// `webhooks serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (plain HTTP: put TLS in front, as Partner Center calls
+    /// https:// URLs). Port 0 picks one; the address is printed on standard error.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// How many verified events may wait to be read; beyond, callbacks are answered 503.
+    #[arg(long, value_name = "N", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub queue: u32,
+    /// A host the signing certificate may be downloaded from (repeat; replaces the
+    /// documented host).
+    #[arg(long = "cert-host", value_name = "HOST")]
+    pub cert_hosts: Vec<String>,
+    /// Trust only these roots (PEM or DER files; repeat) instead of Mozilla's.
+    #[arg(long = "root", value_name = "FILE")]
+    pub roots: Vec<PathBuf>,
+    /// Intermediate certificates (PEM or DER files; repeat) to build the chain with.
+    #[arg(long = "intermediate", value_name = "FILE")]
+    pub intermediates: Vec<PathBuf>,
+    /// Refuse events whose ResourceChangeUtcDate is older than this (e.g. 1h): a replay
+    /// hint; off by default.
+    #[arg(long, value_name = "DURATION")]
+    pub max_age: Option<String>,
+    /// For tests only: accept a certificate URL on http:// when its host is loopback.
+    #[arg(long, hide = true)]
+    pub allow_http_loopback: bool,
+}
+
+/// Remembers the last `cap` items.
+struct Recent<T> {
+    set: HashSet<T>,
+    order: VecDeque<T>,
+    cap: usize,
+}
+
+impl<T: Hash + Eq + Clone> Recent<T> {
+    fn new(cap: usize) -> Self {
+        Recent {
+            set: HashSet::new(),
+            order: VecDeque::new(),
+            cap,
+        }
+    }
+
+    fn contains(&self, t: &T) -> bool {
+        self.set.contains(t)
+    }
+
+    /// Adds `t`; false when it was there.
+    fn insert(&mut self, t: T) -> bool {
+        if !self.set.insert(t.clone()) {
+            return false;
+        }
+        self.order.push_back(t);
+        if self.order.len() > self.cap
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
+        }
+        true
+    }
+}
+
+struct Receiver {
+    verifier: Verifier,
+    queue: mpsc::Sender<WebhookEvent>,
+    accepted: Mutex<Recent<String>>,
+}
+
+pub async fn run(session: &Session, args: &ServeArgs) -> Outcome {
+    if session.multi {
+        return Err(Failure::Usage(
+            "webhooks serve reads one tenant: use --source and --base-url, not --tenants".into(),
+        ));
+    }
+    let source = session
+        .tenants
+        .names()
+        .next()
+        .and_then(|n| session.tenants.source(n))
+        .cloned()
+        .ok_or_else(|| Failure::Usage("no source to read alerts from".into()))?;
+    let verifier = verifier(session, args)?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Failure::Error(format!("cannot listen on {}: {e}", args.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Error(e.to_string()))?;
+    eprintln!("partner-alerts: listening on http://{addr}");
+
+    let (tx, rx) = mpsc::channel(args.queue as usize);
+    let receiver = Arc::new(Receiver {
+        verifier,
+        queue: tx,
+        accepted: Mutex::new(Recent::new(REMEMBERED)),
+    });
+    let worker = tokio::spawn(work(rx, source));
+    let app = axum::Router::new()
+        .route("/", axum::routing::post(callback))
+        .route("/{*path}", axum::routing::post(callback))
+        .with_state(receiver);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stopped())
+        .await
+        .map_err(|e| Failure::Error(format!("the receiver stopped: {e}")))?;
+    // The router (and with it the queue's sender) is gone: the worker drains what was
+    // accepted, then ends.
+    let _ = worker.await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn verifier(session: &Session, args: &ServeArgs) -> Outcome<Verifier> {
+    let mut b = Verifier::builder();
+    if let Some(emu) = session.emulator() {
+        // The emulator signs with its own test CA and serves the certificate on loopback.
+        b = b
+            .allowed_hosts(["127.0.0.1"])
+            .roots_der([emu.webhook_ca_der()])
+            .allow_http_on_loopback(true);
+    }
+    if !args.cert_hosts.is_empty() {
+        b = b.allowed_hosts(args.cert_hosts.iter().cloned());
+    }
+    if !args.roots.is_empty() {
+        let mut roots = Vec::new();
+        for path in &args.roots {
+            roots.extend(read_certificates(path)?);
+        }
+        b = b.roots_der(roots);
+    }
+    for path in &args.intermediates {
+        for der in read_certificates(path)? {
+            b = b.intermediate_der(der);
+        }
+    }
+    if let Some(text) = &args.max_age {
+        let age = crate::duration::parse(text)
+            .ok()
+            .and_then(|d| d.to_std().ok())
+            .ok_or_else(|| Failure::Usage(format!("--max-age {text:?} is not a duration")))?;
+        b = b.max_age(Some(age));
+    }
+    if args.allow_http_loopback {
+        b = b.allow_http_on_loopback(true);
+    }
+    Ok(b.build()?)
+}
+
+/// One callback: verified, then answered at once (200 queued or a repeat, 503 queue full,
+/// the verifier's status when refused).
+async fn callback(State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let event = match r.verifier.verify(&headers, &body).await {
+        Ok(event) => event,
+        Err(e) => {
+            eprintln!("partner-alerts: refused a callback: {e}");
+            return StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::UNAUTHORIZED);
+        }
+    };
+    if event.is_test() {
+        eprintln!("partner-alerts: test event received and verified");
+        return StatusCode::OK;
+    }
+    let key = event.dedup_key();
+    let mut accepted = r.accepted.lock().unwrap_or_else(|e| e.into_inner());
+    if accepted.contains(&key) {
+        // Partner Center delivered it again (an answer was lost): done already.
+        return StatusCode::OK;
+    }
+    match r.queue.try_send(event) {
+        Ok(()) => {
+            accepted.insert(key);
+            StatusCode::OK
+        }
+        // Never a silent drop: Partner Center delivers again later.
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// Reads the alerts of each queued event and prints each alert state once.
+async fn work(mut rx: mpsc::Receiver<WebhookEvent>, source: Arc<dyn AlertSource>) {
+    let mut printed = Recent::new(REMEMBERED);
+    while let Some(event) = rx.recv().await {
+        match event.fetch_alerts(source.as_ref()).await {
+            Ok(alerts) => {
+                let mut out = std::io::stdout().lock();
+                for alert in alerts {
+                    let e = WatchEvent::new_alert(alert);
+                    if !printed.insert(e.key.to_string()) {
+                        continue;
+                    }
+                    if let Ok(line) = serde_json::to_string(&e) {
+                        let _ = writeln!(out, "{line}");
+                    }
+                }
+                let _ = out.flush();
+            }
+            Err(e) => eprintln!(
+                "partner-alerts: reading the alerts of {:?} failed: {e}",
+                event.resource_uri
+            ),
+        }
+    }
+}
