@@ -323,7 +323,13 @@ impl Enricher {
                 _ => Lookup::Skipped,
             }
         };
-        let (customer, reseller, subscription) = tokio::join!(customer, reseller, subscription);
+        // On the heap: each lookup nests the cache's, the request bound's and the transport's
+        // futures, too large together for a small stack.
+        let (customer, reseller, subscription) = tokio::join!(
+            Box::pin(customer),
+            Box::pin(reseller),
+            Box::pin(subscription)
+        );
         Names {
             customer,
             reseller,
@@ -497,9 +503,8 @@ impl Enricher {
         let Some(pc) = &self.inner.partner_center else {
             return Lookup::Skipped;
         };
-        let mut mapped = self
-            .map(pc, customer, azure_subscription, catalog_offer_id)
-            .await;
+        let mut mapped =
+            Box::pin(self.map(pc, customer, azure_subscription, catalog_offer_id)).await;
         // A subscription list that lacks the id is read again once it is older than the
         // "not found" lifetime: a new subscription shows within it.
         if let Ok((Mapping::NotFound, Some((loaded, plans)))) = &mapped
@@ -512,9 +517,7 @@ impl Enricher {
                     .entitlements
                     .invalidate(&(c.clone(), key(plan.as_str())));
             }
-            mapped = self
-                .map(pc, customer, azure_subscription, catalog_offer_id)
-                .await;
+            mapped = Box::pin(self.map(pc, customer, azure_subscription, catalog_offer_id)).await;
         }
         let info = |matched| SubscriptionInfo {
             matched,

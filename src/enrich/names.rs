@@ -139,11 +139,11 @@ impl<T: Serialize> Serialize for Lookup<T> {
 /// ```
 /// use partner_alerts::enrich::{Lookup, Name, Names, Source};
 ///
-/// let names = Names {
-///     customer: Lookup::Found(Name::new("Fabrikam Ltd", Source::PartnerCenter)),
-///     reseller: Lookup::Skipped,
-///     subscription: Lookup::NotFound,
-/// };
+/// let names = Names::new(
+///     Lookup::Found(Name::new("Fabrikam Ltd", Source::PartnerCenter)),
+///     Lookup::Skipped,
+///     Lookup::NotFound,
+/// );
 /// let json = serde_json::to_value(&names)?;
 /// assert_eq!(json["customerName"], "Fabrikam Ltd");
 /// assert_eq!(json["resellerName"], serde_json::Value::Null);
@@ -163,6 +163,19 @@ pub struct Names {
 }
 
 impl Names {
+    /// Names from their three lookups (for tests, or names found elsewhere).
+    pub fn new(
+        customer: Lookup<Name>,
+        reseller: Lookup<Name>,
+        subscription: Lookup<SubscriptionInfo>,
+    ) -> Self {
+        Names {
+            customer,
+            reseller,
+            subscription,
+        }
+    }
+
     /// The customer's name, when found.
     pub fn customer_name(&self) -> Option<&str> {
         self.customer.found().map(|n| n.name.as_str())

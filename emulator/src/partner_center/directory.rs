@@ -96,43 +96,41 @@ pub(crate) fn dispatch(shared: &Shared, method: &Method, segs: &[String], query:
     if !is(0, "customers") || segs.len() < 2 {
         return not_found(1000, "The resource was not found.");
     }
+    // Counted whether or not the customer exists: a 404 is a read too.
+    let counter = match segs.len() {
+        2 => Some(&shared.stats.customer_reads),
+        3 if is(2, "relationships") => Some(&shared.stats.reseller_reads),
+        3 | 4 if is(2, "subscriptions") => Some(&shared.stats.subscription_reads),
+        5 | 6 if is(2, "subscriptions") => Some(&shared.stats.entitlement_reads),
+        _ => None,
+    };
+    if let Some(counter) = counter {
+        bump(counter);
+    }
     let Some(c) = g.customer_view_of(&segs[1]) else {
         return not_found(60003, "Tenant not found");
     };
     match segs.len() {
-        2 => {
-            bump(&shared.stats.customer_reads);
-            Reply::json(StatusCode::OK, &customer(&c))
-        }
-        3 if is(2, "relationships") => {
-            bump(&shared.stats.reseller_reads);
-            collection(c.reseller.iter().map(relationship).collect())
-        }
-        3 if is(2, "subscriptions") => {
-            bump(&shared.stats.subscription_reads);
-            collection(subscriptions(&c))
-        }
-        4 if is(2, "subscriptions") => {
-            bump(&shared.stats.subscription_reads);
-            subscriptions(&c)
-                .into_iter()
-                .find(|s| {
-                    s["id"]
-                        .as_str()
-                        .is_some_and(|id| id.eq_ignore_ascii_case(&segs[3]))
-                })
-                .map_or_else(
-                    || {
-                        not_found(
-                            20003,
-                            &format!("Subscription with ID {} not found", segs[3]),
-                        )
-                    },
-                    |s| Reply::json(StatusCode::OK, &s),
-                )
-        }
+        2 => Reply::json(StatusCode::OK, &customer(&c)),
+        3 if is(2, "relationships") => collection(c.reseller.iter().map(relationship).collect()),
+        3 if is(2, "subscriptions") => collection(subscriptions(&c)),
+        4 if is(2, "subscriptions") => subscriptions(&c)
+            .into_iter()
+            .find(|s| {
+                s["id"]
+                    .as_str()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(&segs[3]))
+            })
+            .map_or_else(
+                || {
+                    not_found(
+                        20003,
+                        &format!("Subscription with ID {} not found", segs[3]),
+                    )
+                },
+                |s| Reply::json(StatusCode::OK, &s),
+            ),
         5 | 6 if is(2, "subscriptions") && is(4, "azureEntitlements") => {
-            bump(&shared.stats.entitlement_reads);
             if c.legacy || !c.azure_plan_id.eq_ignore_ascii_case(&segs[3]) {
                 return not_found(
                     20003,
