@@ -58,6 +58,10 @@ fn report(failure: Failure) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Outcome {
+    if let Command::Doctor(args) = &cli.command {
+        // It checks the setup a session would need, so it opens none.
+        return commands::doctor::run(&cli.global, args).await;
+    }
     let session = Session::open(&cli.global).await?;
     let json = cli.global.json;
     if let Command::Watch(args) = &cli.command {
@@ -79,7 +83,8 @@ async fn run(cli: Cli) -> Outcome {
                 Command::Get(args) => commands::get::run(&session, args, json).await,
                 Command::Dashboard(args) => commands::dashboard::run(&session, args, json).await,
                 Command::Resolve(args) => commands::resolve::run(&session, args, json).await,
-                Command::Completions(_) | Command::Watch(_) | Command::Webhooks(_) => Ok(()),
+                Command::Score(args) => commands::score::run(&session, args, json).await,
+                Command::Completions(_) | Command::Watch(_) | Command::Doctor(_) | Command::Webhooks(_) => Ok(()),
             }
         } => r,
         _ = tokio::signal::ctrl_c() => Err(Failure::Error("interrupted".into())),

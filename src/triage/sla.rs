@@ -422,7 +422,7 @@ impl fmt::Display for Sla {
         writeln!(
             f,
             "{:<36} {}",
-            "Over 24 h average if all open until",
+            "Projected breach of the 24 h average",
             self.projected_breach.map_or("-".to_owned(), when)
         )?;
         for r in self.at_risk.iter().take(5) {

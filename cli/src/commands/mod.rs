@@ -1,8 +1,10 @@
 //! One module per command.
 
 pub mod dashboard;
+pub mod doctor;
 pub mod get;
 pub mod list;
 pub mod resolve;
+pub mod score;
 pub mod watch;
 pub mod webhooks;
