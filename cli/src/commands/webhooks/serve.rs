@@ -220,11 +220,37 @@ async fn callback(State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Byte
     }
 }
 
+/// The waits before reading an event's alerts again.
+const FETCH_RETRIES: &[std::time::Duration] = &[
+    std::time::Duration::from_secs(2),
+    std::time::Duration::from_secs(8),
+    std::time::Duration::from_secs(20),
+    std::time::Duration::from_secs(30),
+];
+
 /// Reads the alerts of each queued event and prints each alert state once.
 async fn work(mut rx: mpsc::Receiver<WebhookEvent>, source: Arc<dyn AlertSource>) {
     let mut printed = Recent::new(REMEMBERED);
     while let Some(event) = rx.recv().await {
-        match event.fetch_alerts(source.as_ref()).await {
+        // The callback was answered 2xx, so Partner Center will not deliver it again: a
+        // failing read is tried again (the client has retried each request already) for
+        // about a minute before it is given up, loudly, with the URI to read by hand.
+        let mut result = event.fetch_alerts(source.as_ref()).await;
+        for wait in FETCH_RETRIES {
+            match &result {
+                Err(e) if e.is_retryable() => {
+                    eprintln!(
+                        "partner-alerts: reading the alerts of {:?} failed ({e}); trying again in {}s",
+                        event.resource_uri,
+                        wait.as_secs()
+                    );
+                    tokio::time::sleep(*wait).await;
+                    result = event.fetch_alerts(source.as_ref()).await;
+                }
+                _ => break,
+            }
+        }
+        match result {
             Ok(alerts) => {
                 let mut out = std::io::stdout().lock();
                 for alert in alerts {
@@ -239,7 +265,7 @@ async fn work(mut rx: mpsc::Receiver<WebhookEvent>, source: Arc<dyn AlertSource>
                 let _ = out.flush();
             }
             Err(e) => eprintln!(
-                "partner-alerts: reading the alerts of {:?} failed: {e}",
+                "partner-alerts: error: reading the alerts of {:?} failed, given up: {e}; read them with `partner-alerts list --subscription ...`",
                 event.resource_uri
             ),
         }
