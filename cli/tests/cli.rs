@@ -70,18 +70,37 @@ fn help_documents_every_command_with_examples_and_the_exit_codes() {
         "list",
         "get",
         "dashboard",
+        "resolve",
+        "watch",
+        "score",
+        "doctor",
+        "webhooks",
         "completions",
         "Exit codes",
         "PARTNER_ALERTS_TOKEN",
     ] {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
     }
-    for command in ["list", "get", "dashboard", "completions"] {
-        let o = run(&[command, "--help"]);
+    for command in [
+        &["list"][..],
+        &["get"],
+        &["dashboard"],
+        &["resolve"],
+        &["watch"],
+        &["score"],
+        &["doctor"],
+        &["webhooks", "serve"],
+        &["webhooks", "register"],
+        &["webhooks", "show"],
+        &["webhooks", "test"],
+        &["completions"],
+    ] {
+        let command: Vec<&str> = command.iter().copied().chain(["--help"]).collect();
+        let o = run(&command);
         assert_exit(&o, 0);
         assert!(
             stdout(&o).contains("Examples:"),
-            "{command} --help has no examples"
+            "{command:?} has no examples"
         );
     }
     let o = run(&["--help"]);

@@ -49,8 +49,18 @@ Examples:
   partner-alerts webhooks register --url https://alerts.example.com/pc --ms-signature-header --update")]
     Register(RegisterArgs),
     /// Show the registration.
+    #[command(after_help = "\
+Examples:
+  partner-alerts webhooks show
+  partner-alerts --json webhooks show")]
     Show(PartnerCenterArgs),
     /// Ask Partner Center to send a test event, then show its delivery (2 a minute).
+    #[command(after_help = "\
+Partner Center takes two test events a minute; a third is refused before it is sent.
+
+Examples:
+  partner-alerts webhooks test
+  partner-alerts webhooks test --wait 30")]
     Test(TestArgs),
 }
 
