@@ -611,7 +611,7 @@ async fn auth_ids_and_unknown_paths() {
     assert!(uuid::Uuid::parse_str(got.header("ms-correlationid").unwrap()).is_ok());
 
     let got = get(&format!(
-        "{}/v1/customers",
+        "{}/v1/no-such-resource",
         emulator.partner_center_base_url()
     ))
     .await;

@@ -427,7 +427,7 @@ async fn errors_and_throttling_bodies() {
     assert_eq!(got.status, StatusCode::BAD_REQUEST);
     assert_shape("a Partner Center 400", &got.body, &pc_error, STRICT);
     let got = get(&format!(
-        "{}/v1/customers",
+        "{}/v1/no-such-resource",
         emulator.partner_center_base_url()
     ))
     .await;
