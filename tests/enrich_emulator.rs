@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use partner_alerts::auth::StaticToken;
 use partner_alerts::enrich::{
-    Clock, Enricher, GraphDirectory, Lookup, PartnerCenterDirectory, Source, SubscriptionKind,
+    Clock, DEFAULT_CONCURRENCY, Enricher, GraphDirectory, Lookup, PartnerCenterDirectory, Source,
+    SubscriptionKind,
 };
 use partner_alerts::http::RetryPolicy;
 use partner_alerts::{Alert, AlertId, AlertQuery, GraphClient, TenantId};
@@ -194,11 +195,14 @@ async fn a_thousand_alerts_over_fifty_customers_cost_one_read_per_customer_resel
 async fn a_failing_directory_leaves_every_alert_delivered_with_its_error() {
     let emu = emulator(40).await;
     let alerts = emu.alerts();
+    let clock = Arc::new(Manual(Mutex::new(Instant::now())));
     let enricher = Enricher::builder()
         .partner_center(partner_center(&emu))
+        .clock(clock.clone())
         .build()
         .unwrap();
     emu.fail_next(100_000, FaultKind::InternalServerError);
+    let before = emu.stats().directory_reads;
     let enriched: Vec<_> = enricher
         .stream(futures::stream::iter(
             alerts.clone().into_iter().map(Ok::<_, ()>),
@@ -229,8 +233,19 @@ async fn a_failing_directory_leaves_every_alert_delivered_with_its_error() {
             .unwrap()
             .contains("500")
     );
-    // Errors are not kept: once the directory answers, the names come.
+    // A 500 is the directory's failure, not one key's: the directory is taken as down for
+    // 30 seconds, so the requests already in flight are all it costs.
+    let attempts = emu.stats().directory_reads - before;
+    assert!(
+        attempts <= DEFAULT_CONCURRENCY as u64,
+        "{attempts} reads for {} alerts",
+        alerts.len()
+    );
     emu.fail_next(0, FaultKind::InternalServerError);
+    let e = enricher.enrich(alerts[0].clone()).await;
+    assert!(e.names.customer.error().is_some(), "still kept");
+    // Then asked again: once the directory answers, the names come.
+    clock.advance(Duration::from_secs(31));
     let e = enricher.enrich(alerts[0].clone()).await;
     assert!(e.names.customer_name().is_some());
     assert_eq!(e.names.errors().count(), 0);

@@ -58,6 +58,10 @@ pub struct Global {
     /// needed, nothing leaves this machine.
     #[arg(long, global = true, conflicts_with = "tenants")]
     pub emulator: bool,
+    /// Partner Center's base URL, for `--enrich`'s names; Microsoft's by default, the
+    /// emulator's with --emulator. `http://` only on loopback.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "tenants")]
+    pub partner_center_url: Option<String>,
     /// Read every partner tenant listed in this TOML file.
     #[arg(long, global = true, value_name = "FILE", long_help = TENANTS_HELP)]
     pub tenants: Option<PathBuf>,
@@ -210,6 +214,10 @@ pub struct ListArgs {
     /// Start the CSV with a UTF-8 byte order mark, for Excel.
     #[arg(long)]
     pub bom: bool,
+    /// Add the customer's, reseller's and subscription's names from Partner Center (CSV:
+    /// three columns after the ids; JSON lines: `names`). Not with --tenants.
+    #[arg(long, conflicts_with = "select")]
+    pub enrich: bool,
 }
 
 /// How `list` prints.
@@ -286,6 +294,10 @@ pub struct DashboardArgs {
     /// Also write a self-contained HTML report (no external resources) to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Break the alerts down by customer name (from Partner Center) rather than tenant id.
+    /// Not with --tenants.
+    #[arg(long)]
+    pub enrich: bool,
     /// Compute the figures as of this time instead of now (RFC 3339).
     #[arg(long, value_name = "TIME", hide = true)]
     pub now: Option<DateTime<Utc>>,

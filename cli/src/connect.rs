@@ -9,6 +9,7 @@ use partner_alerts::{AlertSource, FraudEventsClient, GraphClient, SourceKind};
 use partner_alerts_emulator::Emulator;
 
 use crate::cli::{Global, SourceArg};
+use crate::enrich::Directory;
 use crate::exit::{Failure, Outcome};
 
 /// The tenants a command reads, and the emulator behind them when `--emulator` started one.
@@ -21,6 +22,8 @@ pub struct Session {
     pub multi: bool,
     /// How many tenants are read at once.
     pub concurrency: usize,
+    /// Where `--enrich` finds names (one partner's directory: none with `--tenants`).
+    pub directory: Option<Directory>,
     emulator: Option<Emulator>,
 }
 
@@ -48,6 +51,7 @@ impl Session {
                 graph,
                 multi: true,
                 concurrency,
+                directory: None,
                 emulator: None,
             });
         }
@@ -70,6 +74,11 @@ impl Session {
             );
             let (source, graph_client) =
                 client(kind, Some(url), Arc::new(StaticToken::new("emulator")))?;
+            let pc_url = global
+                .partner_center_url
+                .as_deref()
+                .unwrap_or(emulator.partner_center_base_url());
+            let directory = Directory::emulator(pc_url, graph_client.clone());
             graph.extend(graph_client.map(|g| ("emulator".to_owned(), g)));
             tenants.add("emulator", source)?;
             return Ok(Session {
@@ -77,6 +86,7 @@ impl Session {
                 graph,
                 multi: false,
                 concurrency,
+                directory: Some(directory),
                 emulator: Some(emulator),
             });
         }
@@ -86,7 +96,13 @@ impl Session {
                 _ => "no credentials: set PARTNER_ALERTS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or try --emulator)".into(),
             })
         })?;
-        let (source, graph_client) = client(kind, global.base_url.as_deref(), credential)?;
+        let (source, graph_client) = client(kind, global.base_url.as_deref(), credential.clone())?;
+        let directory = Directory {
+            partner_center_url: global.partner_center_url.clone(),
+            kind,
+            credential,
+            graph: graph_client.clone(),
+        };
         graph.extend(graph_client.map(|g| ("default".to_owned(), g)));
         tenants.add("default", source)?;
         Ok(Session {
@@ -94,6 +110,7 @@ impl Session {
             graph,
             multi: false,
             concurrency,
+            directory: Some(directory),
             emulator: None,
         })
     }

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod connect;
 mod duration;
+mod enrich;
 mod exit;
 mod html;
 mod problems;

@@ -1,7 +1,8 @@
 //! The enricher's cache: bounded (second-chance "clock" eviction), each entry with its own
 //! lifetime, and one fetch in flight per key (the callers that ask for a key being fetched
-//! wait for that fetch and share its answer, error included). Errors are not kept: the
-//! next lookup asks again.
+//! wait for that fetch and share its answer, error included). An error is kept for the
+//! cache's failure lifetime only (zero: not at all), so a directory that is down costs one
+//! attempt per key and per period, not one per alert.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -58,6 +59,10 @@ enum Slot<V> {
         referenced: bool,
     },
     Pending(Flight<V>),
+    Failed {
+        error: Arc<Error>,
+        expires: Instant,
+    },
 }
 
 struct State<K, V> {
@@ -77,6 +82,7 @@ pub(crate) struct Cache<K, V> {
     state: Mutex<State<K, V>>,
     capacity: usize,
     clock: Arc<dyn Clock>,
+    failure_ttl: Duration,
 }
 
 impl<K, V> fmt::Debug for Cache<K, V> {
@@ -96,8 +102,8 @@ impl<K, V> Cache<K, V> {
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
-    /// A cache of at most `capacity` keys (at least 1).
-    pub(crate) fn new(capacity: usize, clock: Arc<dyn Clock>) -> Self {
+    /// A cache of at most `capacity` keys (at least 1) that keeps errors for `failure_ttl`.
+    pub(crate) fn new(capacity: usize, clock: Arc<dyn Clock>, failure_ttl: Duration) -> Self {
         Cache {
             state: Mutex::new(State {
                 map: HashMap::new(),
@@ -105,6 +111,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
             }),
             capacity: capacity.max(1),
             clock,
+            failure_ttl,
         }
     }
 
@@ -117,7 +124,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
         fetch: F,
     ) -> Result<Cached<V>, Arc<Error>>
     where
-        F: Future<Output = Result<V, Error>>,
+        F: Future<Output = Result<V, Arc<Error>>>,
     {
         let flight = {
             let now = self.clock.now();
@@ -136,6 +143,9 @@ impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
                     });
                 }
                 Some(Slot::Pending(flight)) => flight.clone(),
+                Some(Slot::Failed { error, expires }) if now < *expires => {
+                    return Err(error.clone());
+                }
                 expired => {
                     let known = expired.is_some();
                     let flight: Flight<V> = Arc::new(OnceCell::new());
@@ -149,10 +159,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
             }
         };
         // Whoever gets here first fetches; if it is cancelled, the next waiter does.
-        let answer = flight
-            .get_or_init(|| async { fetch.await.map_err(Arc::new) })
-            .await
-            .clone();
+        let answer = flight.get_or_init(|| fetch).await.clone();
         let now = self.clock.now();
         let mut state = self.lock();
         let ours = matches!(state.map.get(key), Some(Slot::Pending(f)) if Arc::ptr_eq(f, &flight));
@@ -169,6 +176,13 @@ impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
                     },
                 );
             }
+            Err(error) if ours && !self.failure_ttl.is_zero() => {
+                let failed = Slot::Failed {
+                    error: error.clone(),
+                    expires: now + self.failure_ttl,
+                };
+                state.map.insert(key.clone(), failed);
+            }
             Err(_) if ours => {
                 state.map.remove(key);
                 state.ring.retain(|k| k != key);
@@ -181,7 +195,10 @@ impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
     /// Forgets `key` unless it is being fetched (a fetch under way is as fresh as it gets).
     pub(crate) fn invalidate(&self, key: &K) {
         let mut state = self.lock();
-        if matches!(state.map.get(key), Some(Slot::Ready { .. })) {
+        if matches!(
+            state.map.get(key),
+            Some(Slot::Ready { .. } | Slot::Failed { .. })
+        ) {
             state.map.remove(key);
             state.ring.retain(|k| k != key);
         }
@@ -211,7 +228,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
                     *referenced = false;
                     state.ring.push_back(key);
                 }
-                Some(Slot::Ready { .. }) => {
+                Some(Slot::Ready { .. } | Slot::Failed { .. }) => {
                     state.map.remove(&key);
                     return;
                 }
@@ -253,7 +270,7 @@ mod tests {
     #[tokio::test]
     async fn values_live_for_their_own_lifetime() {
         let clock = Arc::new(Manual(Mutex::new(Instant::now())));
-        let cache: Cache<u32, Option<&str>> = Cache::new(10, clock.clone());
+        let cache: Cache<u32, Option<&str>> = Cache::new(10, clock.clone(), Duration::ZERO);
         let fetches = AtomicUsize::new(0);
         // Found values for an hour, "not found" for ten minutes.
         let ttl = |v: &Option<&str>| {
@@ -297,7 +314,8 @@ mod tests {
 
     #[tokio::test]
     async fn one_fetch_in_flight_per_key_and_errors_are_shared_not_kept() {
-        let cache: Arc<Cache<u32, u32>> = Arc::new(Cache::new(10, Arc::new(SystemClock)));
+        let cache: Arc<Cache<u32, u32>> =
+            Arc::new(Cache::new(10, Arc::new(SystemClock), Duration::ZERO));
         let fetches = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = tokio::sync::watch::channel(false);
         let waiters: Vec<_> = (0..20)
@@ -308,7 +326,7 @@ mod tests {
                         .get_or_fetch(&7, |_| MINUTE, async move {
                             fetches.fetch_add(1, Ordering::SeqCst);
                             let _ = rx.wait_for(|go| *go).await;
-                            Err::<u32, _>(InvalidInput::new("test", "failed").into())
+                            Err::<u32, _>(Arc::new(InvalidInput::new("test", "failed").into()))
                         })
                         .await
                 })
@@ -334,7 +352,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_cache_stays_within_its_capacity_and_keeps_what_is_read() {
-        let cache: Cache<u32, u32> = Cache::new(3, Arc::new(SystemClock));
+        let cache: Cache<u32, u32> = Cache::new(3, Arc::new(SystemClock), Duration::ZERO);
         for k in 0..3 {
             cache
                 .get_or_fetch(&k, |_| MINUTE, async move { Ok(k) })
@@ -371,8 +389,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn errors_are_kept_for_the_failure_lifetime() {
+        let clock = Arc::new(Manual(Mutex::new(Instant::now())));
+        let cache: Cache<u32, u32> = Cache::new(10, clock.clone(), 30 * Duration::from_secs(1));
+        let failing =
+            || async { Err::<u32, _>(Arc::new(InvalidInput::new("test", "down").into())) };
+        assert!(cache.get_or_fetch(&1, |_| MINUTE, failing()).await.is_err());
+        // Kept: this fetch is not made.
+        assert!(
+            cache
+                .get_or_fetch(&1, |_| MINUTE, async { Ok(1) })
+                .await
+                .is_err()
+        );
+        clock.advance(Duration::from_secs(31));
+        let v = cache
+            .get_or_fetch(&1, |_| MINUTE, async { Ok(1) })
+            .await
+            .unwrap();
+        assert_eq!(v.value, 1);
+    }
+
+    #[tokio::test]
     async fn invalidated_keys_are_fetched_again() {
-        let cache: Cache<u32, u32> = Cache::new(3, Arc::new(SystemClock));
+        let cache: Cache<u32, u32> = Cache::new(3, Arc::new(SystemClock), Duration::ZERO);
         cache
             .get_or_fetch(&1, |_| MINUTE, async { Ok(1) })
             .await

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{Stream, StreamExt};
@@ -42,6 +42,10 @@ pub struct Lifetimes {
     /// "Not found" answers: a customer Partner Center does not know; a subscription list
     /// older than this is read again when an alert's subscription is not in it (10 min).
     pub not_found: Duration,
+    /// A failed lookup (30 s; Q31 is silent): the alerts asking within it get the same
+    /// error without a request, so a directory that is down costs one attempt per key and
+    /// period rather than one per alert; zero asks again every time.
+    pub failures: Duration,
 }
 
 impl Default for Lifetimes {
@@ -53,6 +57,7 @@ impl Default for Lifetimes {
             refresh_on_miss: 10 * MINUTE,
             subscriptions: HOUR,
             not_found: 10 * MINUTE,
+            failures: Duration::from_secs(30),
         }
     }
 }
@@ -74,7 +79,7 @@ pub const DEFAULT_ALERTS_IN_FLIGHT: usize = 64;
 /// in flight at a time (alerts asking for a key being read wait for that read), and at
 /// most [`EnricherBuilder::concurrency`] requests run at once. A failed lookup does not
 /// hold an alert back: the alert comes with [`Lookup::Failed`] and the error, shared by
-/// every alert that waited on the same read; the next alert asks again.
+/// every alert that waited on the same read or asked within [`Lifetimes::failures`].
 ///
 /// Where names come from: Partner Center first (the names the FraudEvents shape carried);
 /// then, for customers only and when a [`GraphDirectory`] is given, Graph's GDAP customers
@@ -125,6 +130,33 @@ struct Inner {
     contracts: Cache<(), NameMap>,
     subscriptions: Cache<String, Option<Arc<Vec<Subscription>>>>,
     entitlements: Cache<(String, String), Arc<Vec<AzureEntitlement>>>,
+    /// Per directory (Partner Center, Graph): until when it is taken as down, and why.
+    down: [Mutex<Option<Down>>; 2],
+}
+
+/// Until when a directory is taken as down, and the failure that made it so.
+type Down = (Instant, Arc<Error>);
+
+/// A directory, for [`Inner::down`].
+#[derive(Clone, Copy)]
+enum Dir {
+    PartnerCenter = 0,
+    Graph = 1,
+}
+
+/// Whether a failure is the directory's rather than one key's: it could not be reached, is
+/// failing, throttling, or refuses the credential. Not found, forbidden for one customer,
+/// or an answer that does not decode stay with their key.
+fn directory_wide(e: &Error) -> bool {
+    match e {
+        Error::Transport(_)
+        | Error::Timeout(_)
+        | Error::Throttled(_)
+        | Error::Unauthorized(_)
+        | Error::Auth(_) => true,
+        Error::Service(_) => e.status().is_some_and(|s| s >= 500),
+        _ => false,
+    }
 }
 
 /// Names by lower-case tenant id.
@@ -213,19 +245,28 @@ impl EnricherBuilder {
         }
         Ok(Enricher {
             inner: Arc::new(Inner {
-                organization: Cache::new(1, self.clock.clone()),
-                customers: Cache::new(self.capacity, self.clock.clone()),
-                resellers: Cache::new(1, self.clock.clone()),
-                gdap: Cache::new(1, self.clock.clone()),
-                contracts: Cache::new(1, self.clock.clone()),
-                subscriptions: Cache::new(self.capacity, self.clock.clone()),
-                entitlements: Cache::new(self.capacity, self.clock.clone()),
+                organization: Cache::new(1, self.clock.clone(), self.lifetimes.failures),
+                customers: Cache::new(self.capacity, self.clock.clone(), self.lifetimes.failures),
+                resellers: Cache::new(1, self.clock.clone(), self.lifetimes.failures),
+                gdap: Cache::new(1, self.clock.clone(), self.lifetimes.failures),
+                contracts: Cache::new(1, self.clock.clone(), self.lifetimes.failures),
+                subscriptions: Cache::new(
+                    self.capacity,
+                    self.clock.clone(),
+                    self.lifetimes.failures,
+                ),
+                entitlements: Cache::new(
+                    self.capacity,
+                    self.clock.clone(),
+                    self.lifetimes.failures,
+                ),
                 partner_center: self.partner_center,
                 graph: self.graph,
                 lifetimes: self.lifetimes,
                 clock: self.clock,
                 permits: Semaphore::new(self.concurrency),
                 alerts_in_flight: self.alerts_in_flight,
+                down: Default::default(),
             }),
         })
     }
@@ -261,10 +302,43 @@ impl Enricher {
     }
 
     /// Runs one directory request within the concurrency bound.
-    async fn bounded<T>(&self, request: impl Future<Output = Result<T>>) -> Result<T> {
+    ///
+    /// Unless `dir` failed as a whole within [`Lifetimes::failures`]: then its error, at
+    /// once, checked again after the wait for a permit. A directory that is down costs one
+    /// failure per period, not one per key (each of which the transport would retry).
+    async fn bounded<T>(
+        &self,
+        dir: Dir,
+        request: impl Future<Output = Result<T>>,
+    ) -> std::result::Result<T, Arc<Error>> {
+        let down = || {
+            let slot = self.inner.down[dir as usize]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let now = self.inner.clock.now();
+            slot.as_ref()
+                .filter(|(until, _)| now < *until)
+                .map(|(_, e)| e.clone())
+        };
+        if let Some(e) = down() {
+            return Err(e);
+        }
         // The semaphore is never closed.
         let _permit = self.inner.permits.acquire().await.expect("open semaphore");
-        request.await
+        if let Some(e) = down() {
+            return Err(e);
+        }
+        let result = request.await.map_err(Arc::new);
+        if let Err(e) = &result
+            && directory_wide(e)
+            && !self.inner.lifetimes.failures.is_zero()
+        {
+            let until = self.inner.clock.now() + self.inner.lifetimes.failures;
+            *self.inner.down[dir as usize]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some((until, e.clone()));
+        }
+        result
     }
 
     /// An item with its names.
@@ -352,13 +426,15 @@ impl Enricher {
                 .into(),
             ));
         };
-        let fetch = self.bounded(async { pc.organization_profile().await.map(Arc::new) });
+        let fetch = self.bounded(Dir::PartnerCenter, async {
+            pc.organization_profile().await.map(Arc::new)
+        });
         let lifetime = self.inner.lifetimes.organization;
-        let got = self
+        let lookup = self
             .inner
             .organization
-            .get_or_fetch(&(), |_| lifetime, fetch)
-            .await?;
+            .get_or_fetch(&(), |_| lifetime, fetch);
+        let got = lookup.await?;
         Ok(got.value)
     }
 
@@ -369,7 +445,7 @@ impl Enricher {
         let mut failure = None;
         if let Some(pc) = &self.inner.partner_center {
             let lt = self.inner.lifetimes;
-            let fetch = self.bounded(async {
+            let fetch = self.bounded(Dir::PartnerCenter, async {
                 let c = found(pc.customer(customer).await)?;
                 Ok(c.and_then(|c| {
                     let profile = c.company_profile?;
@@ -387,7 +463,8 @@ impl Enricher {
                     lt.not_found
                 }
             };
-            match self.inner.customers.get_or_fetch(&k, ttl, fetch).await {
+            let lookup = self.inner.customers.get_or_fetch(&k, ttl, fetch);
+            match lookup.await {
                 Ok(Cached {
                     value: Some(name), ..
                 }) => return Lookup::Found(name),
@@ -396,7 +473,7 @@ impl Enricher {
             }
         }
         if let Some(graph) = &self.inner.graph {
-            let gdap = self.in_map(&self.inner.gdap, &k, || async {
+            let gdap = self.in_map(Dir::Graph, &self.inner.gdap, &k, || async {
                 let all = graph.delegated_admin_customers().await?;
                 Ok(all
                     .into_iter()
@@ -406,7 +483,7 @@ impl Enricher {
                     })
                     .collect())
             });
-            let contracts = self.in_map(&self.inner.contracts, &k, || async {
+            let contracts = self.in_map(Dir::Graph, &self.inner.contracts, &k, || async {
                 let all = graph.contracts().await?;
                 Ok(all
                     .into_iter()
@@ -446,13 +523,20 @@ impl Enricher {
             return Lookup::Skipped;
         };
         let found = self
-            .in_map(&self.inner.resellers, &key(reseller.as_str()), || async {
-                let all = pc.indirect_resellers().await?;
-                Ok(all
-                    .into_iter()
-                    .filter_map(|r| Some((key(&r.id), Name::new(r.name?, Source::PartnerCenter))))
-                    .collect())
-            })
+            .in_map(
+                Dir::PartnerCenter,
+                &self.inner.resellers,
+                &key(reseller.as_str()),
+                || async {
+                    let all = pc.indirect_resellers().await?;
+                    Ok(all
+                        .into_iter()
+                        .filter_map(|r| {
+                            Some((key(&r.id), Name::new(r.name?, Source::PartnerCenter)))
+                        })
+                        .collect())
+                },
+            )
             .await;
         match found {
             Ok(Some(name)) => Lookup::Found(name),
@@ -465,6 +549,7 @@ impl Enricher {
     /// lacks `k` and is older than [`Lifetimes::refresh_on_miss`].
     async fn in_map<F, Fut>(
         &self,
+        dir: Dir,
         cache: &Cache<(), NameMap>,
         k: &str,
         fetch: F,
@@ -474,7 +559,7 @@ impl Enricher {
         Fut: Future<Output = Result<HashMap<String, Name>>>,
     {
         let lt = self.inner.lifetimes;
-        let read = || self.bounded(async { fetch().await.map(Arc::new) });
+        let read = || self.bounded(dir, async { fetch().await.map(Arc::new) });
         let got = cache.get_or_fetch(&(), |_| lt.maps, read()).await?;
         if let Some(name) = got.value.get(k) {
             return Ok(Some(name.clone()));
@@ -544,8 +629,9 @@ impl Enricher {
     ) -> std::result::Result<(Mapping, Option<(Instant, Vec<SubscriptionId>)>), Arc<Error>> {
         let lt = self.inner.lifetimes;
         let c = key(customer.as_str());
-        let fetch =
-            self.bounded(async { Ok(found(pc.subscriptions(customer).await)?.map(Arc::new)) });
+        let fetch = self.bounded(Dir::PartnerCenter, async {
+            Ok(found(pc.subscriptions(customer).await)?.map(Arc::new))
+        });
         let ttl = |v: &Option<_>| {
             if v.is_some() {
                 lt.subscriptions
@@ -564,7 +650,7 @@ impl Enricher {
         let plans = azure_plans(&subscriptions);
         let mut entitlements = Vec::with_capacity(plans.len());
         for plan in &plans {
-            let fetch = self.bounded(async {
+            let fetch = self.bounded(Dir::PartnerCenter, async {
                 // A plan that vanished since the list was read has no entitlements.
                 let listed = found(pc.azure_entitlements(customer, plan).await)?;
                 Ok(Arc::new(listed.unwrap_or_default()))

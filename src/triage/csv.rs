@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::Alert;
+use crate::enrich::Names;
 
 /// The header of a [`CsvExport`], in order; the `Partner tenant` column, when enabled
 /// ([`CsvExportBuilder::tenant_column`]), comes after these.
@@ -31,6 +32,13 @@ pub const CSV_COLUMNS: &[&str] = &[
     "Is test",
     "Affected resources",
 ];
+
+/// The name columns ([`CsvExportBuilder::name_columns`]), in order: right after
+/// `Reseller tenant ID`.
+pub const NAME_COLUMNS: &[&str] = &["Customer name", "Reseller name", "Subscription name"];
+
+/// Where the name columns go: after the ids they name.
+const NAMES_AFTER: usize = 11;
 
 /// The name of the optional last column.
 const TENANT_COLUMN: &str = "Partner tenant";
@@ -88,6 +96,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct CsvExport<W: Write> {
     inner: csv::Writer<W>,
     tenant_column: bool,
+    name_columns: bool,
     rows: u64,
     /// The row being written, reused from row to row.
     record: csv::ByteRecord,
@@ -117,6 +126,7 @@ impl<W: Write> std::fmt::Debug for CsvExport<W> {
 pub struct CsvExportBuilder {
     bom: bool,
     tenant_column: bool,
+    name_columns: bool,
 }
 
 impl CsvExportBuilder {
@@ -139,6 +149,24 @@ impl CsvExportBuilder {
         self
     }
 
+    /// Adds the [`NAME_COLUMNS`] (`Customer name`, `Reseller name`, `Subscription name`)
+    /// right after `Reseller tenant ID` (off by default), filled by
+    /// [`CsvExport::write_with_names`] from an [`Enricher`](crate::enrich::Enricher)'s
+    /// names; empty for a name not found and for rows written without names.
+    ///
+    /// ```
+    /// use partner_alerts::triage::CsvExport;
+    ///
+    /// let export = CsvExport::builder().name_columns(true).build(Vec::new())?;
+    /// let header = String::from_utf8(export.finish()?).unwrap();
+    /// assert!(header.contains("Reseller tenant ID,Customer name,Reseller name,Subscription name,Detected"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn name_columns(mut self, on: bool) -> Self {
+        self.name_columns = on;
+        self
+    }
+
     /// Starts the export into `writer`: the byte order mark if asked for, then the header.
     ///
     /// Output is buffered; [`CsvExport::finish`] flushes it (and [`CsvExport::flush`] on
@@ -157,11 +185,18 @@ impl CsvExportBuilder {
         let mut export = CsvExport {
             inner,
             tenant_column: self.tenant_column,
+            name_columns: self.name_columns,
             rows: 0,
             record: csv::ByteRecord::new(),
             cell: String::new(),
         };
-        export.record.extend(CSV_COLUMNS);
+        if export.name_columns {
+            export.record.extend(&CSV_COLUMNS[..NAMES_AFTER]);
+            export.record.extend(NAME_COLUMNS);
+            export.record.extend(&CSV_COLUMNS[NAMES_AFTER..]);
+        } else {
+            export.record.extend(CSV_COLUMNS);
+        }
         if export.tenant_column {
             export.record.push_field(TENANT_COLUMN.as_bytes());
         }
@@ -196,7 +231,7 @@ impl<W: Write> CsvExport<W> {
     /// # Errors
     /// Writing failed.
     pub fn write(&mut self, alert: &Alert) -> io::Result<()> {
-        self.write_row(None, alert)
+        self.write_row(None, alert, None)
     }
 
     /// Writes one alert's row, with `tenant` in the `Partner tenant` column if it is enabled
@@ -205,7 +240,22 @@ impl<W: Write> CsvExport<W> {
     /// # Errors
     /// Writing failed.
     pub fn write_from(&mut self, tenant: &str, alert: &Alert) -> io::Result<()> {
-        self.write_row(Some(tenant), alert)
+        self.write_row(Some(tenant), alert, None)
+    }
+
+    /// Writes one alert's row with its names in the name columns, if enabled
+    /// ([`CsvExportBuilder::name_columns`]), and `tenant`, if given, in the `Partner tenant`
+    /// column, if enabled.
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn write_with_names(
+        &mut self,
+        tenant: Option<&str>,
+        alert: &Alert,
+        names: &Names,
+    ) -> io::Result<()> {
+        self.write_row(tenant, alert, Some(names))
     }
 
     /// The data rows written so far (the header not counted).
@@ -230,7 +280,13 @@ impl<W: Write> CsvExport<W> {
         self.inner.into_inner().map_err(|e| e.into_error())
     }
 
-    fn write_row(&mut self, tenant: Option<&str>, a: &Alert) -> io::Result<()> {
+    fn write_row(
+        &mut self,
+        tenant: Option<&str>,
+        a: &Alert,
+        names: Option<&Names>,
+    ) -> io::Result<()> {
+        let name_columns = self.name_columns;
         let CsvExport { record, cell, .. } = self;
         record.clear();
         let mut text =
@@ -250,6 +306,11 @@ impl<W: Write> CsvExport<W> {
                 .as_ref()
                 .map(|t| t.as_str()),
         );
+        if name_columns {
+            text(names.and_then(Names::customer_name));
+            text(names.and_then(Names::reseller_name));
+            text(names.and_then(Names::subscription_name));
+        }
         text(timestamp(a.detected_date_time).as_deref());
         text(a.resolved_reason.as_ref().map(|r| r.as_str()));
         text(timestamp(a.resolved_on_date_time).as_deref());
@@ -516,5 +577,37 @@ mod tests {
             export.finish().unwrap_err().kind(),
             io::ErrorKind::StorageFull
         );
+    }
+
+    #[test]
+    fn name_columns_follow_the_ids_they_name() {
+        use crate::enrich::{Lookup, Name, Names, Source};
+        let names = Names::new(
+            Lookup::Found(Name::new("=Fabrikam", Source::PartnerCenter)),
+            Lookup::NotFound,
+            Lookup::Skipped,
+        );
+        let mut e = CsvExport::builder()
+            .name_columns(true)
+            .tenant_column(true)
+            .build(Vec::new())
+            .unwrap();
+        e.write_with_names(Some("contoso"), &full(), &names)
+            .unwrap();
+        e.write(&full()).unwrap();
+        let rows = read(&e.finish().unwrap());
+        let at = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+        assert_eq!(at("Customer name"), at("Reseller tenant ID") + 1);
+        assert_eq!(at("Subscription name") + 1, at("Detected"));
+        assert_eq!(rows[0].len(), CSV_COLUMNS.len() + NAME_COLUMNS.len() + 1);
+        assert_eq!(
+            rows[1][at("Customer name")],
+            "'=Fabrikam",
+            "names are text too"
+        );
+        assert_eq!(rows[1][at("Reseller name")], "");
+        assert_eq!(rows[1][at("Partner tenant")], "contoso");
+        assert_eq!(rows[2][at("Customer name")], "", "written without names");
+        assert_eq!(rows[1].len(), rows[0].len());
     }
 }

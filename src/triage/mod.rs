@@ -12,7 +12,7 @@ mod tenants;
 use chrono::TimeDelta;
 
 #[cfg(feature = "csv")]
-pub use self::csv::{CSV_COLUMNS, CsvExport, CsvExportBuilder};
+pub use self::csv::{CSV_COLUMNS, CsvExport, CsvExportBuilder, NAME_COLUMNS};
 pub use dashboard::{Dashboard, Oldest, Tally};
 pub use sla::{AtRisk, ResponseAverage, Sla, SlaTracker};
 pub use tenants::{TenantAlert, TenantAlerts, TenantError, TenantTarget, Tenants};

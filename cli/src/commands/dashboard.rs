@@ -41,6 +41,10 @@ pub async fn run(session: &Session, args: &DashboardArgs, json: bool) -> Outcome
         )),
         None => None,
     };
+    let enricher = match args.enrich {
+        true => Some(crate::enrich::require(session.directory.as_ref())?),
+        false => None,
+    };
     let mut dashboard = Dashboard::new(now);
     let mut report = Report::new(now);
     let mut problems = Problems::new(session.multi, session.tenants.len());
@@ -61,6 +65,11 @@ pub async fn run(session: &Session, args: &DashboardArgs, json: bool) -> Outcome
         }
     }
     progress.finish();
+    if let Some(enricher) = &enricher {
+        // One lookup per customer, after the listing: the figures do not wait for names.
+        dashboard.by_customer =
+            crate::enrich::by_customer_name(enricher, &dashboard.by_customer).await;
+    }
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &dashboard).map_err(io::Error::from)?;

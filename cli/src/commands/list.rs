@@ -3,9 +3,11 @@
 use std::io::{self, BufWriter, Write};
 
 use chrono::Utc;
-use futures::StreamExt;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use partner_alerts::AlertQuery;
-use partner_alerts::triage::{CsvExport, TenantAlert, Tenants};
+use partner_alerts::enrich::{Enriched, Names};
+use partner_alerts::triage::{CsvExport, TenantAlert, TenantError, Tenants};
 
 use crate::cli::{Format, ListArgs};
 use crate::connect::Session;
@@ -38,18 +40,34 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
         None
     });
     let mut problems = Problems::new(session.multi, session.tenants.len());
+    let listed = session.tenants.list(&query);
+    // Each alert with its names when --enrich asks (the table shows none).
+    let mut alerts: BoxStream<'static, Result<(TenantAlert, Option<Names>), TenantError>> =
+        if args.enrich && format != Format::Table {
+            let enricher = crate::enrich::require(session.directory.as_ref())?;
+            enricher
+                .stream(listed)
+                .map_ok(|e| (e.item, Some(e.names)))
+                .boxed()
+        } else {
+            listed.map_ok(|ta| (ta, None)).boxed()
+        };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let mut alerts = session.tenants.list(&query);
     match format {
         Format::Jsonl => {
-            while let Some(item) = alerts.next_item().await {
+            while let Some(item) = alerts.next().await {
                 match item {
-                    Ok(ta) => {
-                        if session.multi {
-                            serde_json::to_writer(&mut out, &ta)
-                        } else {
-                            serde_json::to_writer(&mut out, &ta.alert)
+                    Ok((ta, names)) => {
+                        match (names, session.multi) {
+                            (Some(names), true) => {
+                                serde_json::to_writer(&mut out, &Enriched::new(ta, names))
+                            }
+                            (Some(names), false) => {
+                                serde_json::to_writer(&mut out, &Enriched::new(ta.alert, names))
+                            }
+                            (None, true) => serde_json::to_writer(&mut out, &ta),
+                            (None, false) => serde_json::to_writer(&mut out, &ta.alert),
                         }
                         .map_err(io::Error::from)?;
                         out.write_all(b"\n")?;
@@ -63,14 +81,16 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
             let mut csv = CsvExport::builder()
                 .bom(args.bom)
                 .tenant_column(session.multi)
+                .name_columns(args.enrich)
                 .build(&mut out)?;
-            while let Some(item) = alerts.next_item().await {
+            while let Some(item) = alerts.next().await {
                 match item {
-                    Ok(ta) => {
-                        if session.multi {
-                            csv.write_from(&ta.tenant, &ta.alert)?;
-                        } else {
-                            csv.write(&ta.alert)?;
+                    Ok((ta, names)) => {
+                        let tenant = session.multi.then_some(&*ta.tenant);
+                        match (&names, tenant) {
+                            (Some(names), _) => csv.write_with_names(tenant, &ta.alert, names)?,
+                            (None, Some(tenant)) => csv.write_from(tenant, &ta.alert)?,
+                            (None, None) => csv.write(&ta.alert)?,
                         }
                         progress.inc();
                     }
@@ -81,9 +101,9 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
         }
         _ => {
             let mut all: Vec<TenantAlert> = Vec::new();
-            while let Some(item) = alerts.next_item().await {
+            while let Some(item) = alerts.next().await {
                 match item {
-                    Ok(ta) => {
+                    Ok((ta, _)) => {
                         all.push(ta);
                         progress.inc();
                     }

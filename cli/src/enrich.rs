@@ -1,0 +1,106 @@
+//! `--enrich`: the names of customers, resellers and subscriptions, from Partner Center at
+//! `--partner-center-url` (and, for customers' names, Graph when the session reads Graph).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use futures::StreamExt;
+use partner_alerts::auth::{StaticToken, TokenProvider, credential_from_env};
+use partner_alerts::enrich::{Enricher, GraphDirectory, PartnerCenterDirectory};
+use partner_alerts::triage::Tally;
+use partner_alerts::{GraphClient, SourceKind, TenantId};
+
+use crate::exit::{Failure, Outcome};
+
+/// Where a session's names come from; the enricher is built only when `--enrich` asks.
+pub struct Directory {
+    /// Partner Center's base URL; Microsoft's when `None`.
+    pub partner_center_url: Option<String>,
+    /// The API the session reads, and its credential.
+    pub kind: SourceKind,
+    pub credential: Arc<dyn TokenProvider>,
+    /// The session's Graph client, for customers' names from Graph.
+    pub graph: Option<GraphClient>,
+}
+
+impl Directory {
+    /// The bundled emulator's directory.
+    pub fn emulator(partner_center_url: &str, graph: Option<GraphClient>) -> Self {
+        Directory {
+            partner_center_url: Some(partner_center_url.to_owned()),
+            kind: SourceKind::FraudEvents,
+            credential: Arc::new(StaticToken::new("emulator")),
+            graph,
+        }
+    }
+
+    /// The enricher: Partner Center with the session's credential when it reads
+    /// FraudEvents, else with the Partner Center credential of the environment (App+User,
+    /// for resellers' names) or, failing that, the session's own (app-only: customers and
+    /// subscriptions only); Graph's GDAP customers and contracts after it.
+    pub fn enricher(&self) -> Outcome<Enricher> {
+        let credential = match self.kind {
+            SourceKind::FraudEvents => self.credential.clone(),
+            _ => credential_from_env(SourceKind::FraudEvents)?
+                .unwrap_or_else(|| self.credential.clone()),
+        };
+        let mut pc = PartnerCenterDirectory::builder().credential(credential);
+        if let Some(url) = &self.partner_center_url {
+            pc = pc.base_url(url);
+        }
+        let mut enricher = Enricher::builder().partner_center(pc.build()?);
+        if let Some(graph) = &self.graph {
+            enricher = enricher.graph(GraphDirectory::new(graph));
+        }
+        Ok(enricher.build()?)
+    }
+}
+
+/// The enricher of a session that has a directory; a usage error for one that does not.
+pub fn require(directory: Option<&Directory>) -> Outcome<Enricher> {
+    match directory {
+        Some(d) => d.enricher(),
+        None => Err(Failure::Usage(
+            "--enrich reads one partner's directory: use it without --tenants".into(),
+        )),
+    }
+}
+
+/// A breakdown by customer tenant id keyed by the customers' names instead (the id where no
+/// name was found, and `name (id)` for a name two customers share), looked up at once.
+pub async fn by_customer_name(
+    enricher: &Enricher,
+    by_customer: &BTreeMap<String, Tally>,
+) -> BTreeMap<String, Tally> {
+    let names: HashMap<&String, Option<String>> = futures::stream::iter(by_customer.keys())
+        .map(|id| async move {
+            let name = match TenantId::new(id) {
+                Ok(t) => enricher
+                    .customer_name(&t)
+                    .await
+                    .found()
+                    .map(|n| n.name.clone()),
+                // `(none)`: alerts without a customer.
+                Err(_) => None,
+            };
+            (id, name)
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for name in names.values().flatten() {
+        *uses.entry(name).or_default() += 1;
+    }
+    by_customer
+        .iter()
+        .map(|(id, tally)| {
+            let key = match &names[id] {
+                Some(name) if uses[name.as_str()] == 1 => name.clone(),
+                Some(name) => format!("{name} ({id})"),
+                None => id.clone(),
+            };
+            (key, *tally)
+        })
+        .collect()
+}
