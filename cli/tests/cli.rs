@@ -1,50 +1,15 @@
 //! The built `partner-alerts` binary, run as a user runs it: against the emulator it starts
 //! itself (`--emulator`), or against emulators this test starts, through a tenants file.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use partner_alerts_emulator::{Emulator, FaultKind, FaultSettings};
+use support::{assert_exit, cli, run, stderr, stdout};
 
 const TOKEN_VAR: &str = "PARTNER_ALERTS_CLI_TEST_TOKEN";
-
-/// The binary with no credentials in its environment, whatever the machine has.
-fn cli() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_partner-alerts"));
-    for var in [
-        "PARTNER_ALERTS_TOKEN",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "PARTNER_CENTER_REFRESH_TOKEN",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    cli().args(args).output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
 
 fn jsonl(o: &Output) -> Vec<serde_json::Value> {
     stdout(o)

@@ -2,24 +2,12 @@
 //! columns and the JSON lines, the dashboard by customer name, a directory that does not
 //! answer, and `--enrich` refused with `--tenants`.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 use partner_alerts_emulator::Emulator;
-
-/// The binary with no credentials in its environment, whatever the machine has.
-fn run(args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_partner-alerts"));
-    for var in [
-        "PARTNER_ALERTS_TOKEN",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "PARTNER_CENTER_REFRESH_TOKEN",
-    ] {
-        c.env_remove(var);
-    }
-    c.args(args).output().expect("the binary runs")
-}
+use support::run;
 
 #[track_caller]
 fn ok(o: &Output) -> String {
@@ -201,7 +189,7 @@ fn enrich_is_refused_with_tenants_before_anything_is_sent() {
         "[[tenant]]\nname = \"a\"\nbase_url = \"http://127.0.0.1:9/beta\"\ntoken_env = \"ENRICH_TEST_TOKEN\"\n",
     )
     .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_partner-alerts"))
+    let o = support::cli()
         .env("ENRICH_TEST_TOKEN", "t")
         .args([
             "--tenants",

@@ -3,6 +3,8 @@
 //! 403 and 404; tokens are JWTs built here (header.payload.signature, base64url JSON, no
 //! signature check needed) with and without the roles the commands need.
 
+mod support;
+
 use std::process::{Command, Output};
 
 use base64::Engine as _;
@@ -10,54 +12,15 @@ use chrono::{TimeZone, Utc};
 use httpmock::MockServer;
 use partner_alerts_emulator::Emulator;
 use serde_json::{Value, json};
+use support::{assert_exit, cli, output, stderr, stdout};
 
 const TOKEN_VAR: &str = "PARTNER_ALERTS_CLI_SCORE_TEST_TOKEN";
-
-/// The binary with no credentials in its environment, whatever the machine has.
-fn cli() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_partner-alerts"));
-    for var in [
-        "PARTNER_ALERTS_TOKEN",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "PARTNER_CENTER_REFRESH_TOKEN",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 /// The binary with `token` in `PARTNER_ALERTS_TOKEN`.
 fn with_token(token: &str, args: &[&str]) -> Command {
     let mut c = cli();
     c.env("PARTNER_ALERTS_TOKEN", token).args(args);
     c
-}
-
-async fn output(mut c: Command) -> Output {
-    tokio::task::spawn_blocking(move || c.output().expect("the binary runs"))
-        .await
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
 }
 
 /// A JWT with these claims (never signed: the service would check it, doctor does not).

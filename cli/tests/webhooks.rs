@@ -3,6 +3,8 @@
 //! and answers 503 when its queue is full; `register`, `show` and `test` manage the
 //! registration.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -13,16 +15,9 @@ use partner_alerts::auth::StaticToken;
 use partner_alerts::webhooks::{AZURE_FRAUD_EVENT_DETECTED, Registration, RegistrationClient};
 use partner_alerts_emulator::{Emulator, FaultSettings};
 
+/// The binary with a token of its own and none of the machine's credentials.
 fn cli() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_partner-alerts"));
-    for var in [
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "PARTNER_CENTER_REFRESH_TOKEN",
-    ] {
-        c.env_remove(var);
-    }
+    let mut c = support::cli();
     c.env("PARTNER_ALERTS_TOKEN", "test-token");
     c
 }
