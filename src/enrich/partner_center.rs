@@ -105,15 +105,8 @@ impl PartnerCenterDirectoryBuilder {
         let c = self
             .common
             .check("RefreshTokenCredential, ClientSecretCredential, StaticToken, ...")?;
-        let transport = Transport::new(
-            Api::PartnerCenter,
-            c.base,
-            c.tokens,
-            c.settings,
-            &[("ms-contract-version", "v1")],
-        )?;
         Ok(PartnerCenterDirectory {
-            inner: Arc::new(transport),
+            inner: Arc::new(c.partner_center_transport()?),
         })
     }
 }

@@ -166,7 +166,7 @@ impl FraudEventsClientBuilder {
         let c = self
             .common
             .check("RefreshTokenCredential, StaticToken, ...")?;
-        let mut headers: Vec<(&'static str, &'static str)> = vec![("ms-contract-version", "v1")];
+        let mut headers: Vec<(&'static str, &'static str)> = crate::http::PARTNER_CENTER_HEADERS.to_vec();
         if self.new_model {
             headers.push(("x-neweventsmodel", "true"));
         }

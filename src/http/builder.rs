@@ -55,6 +55,23 @@ pub(crate) struct Checked {
     pub(crate) prefetch: bool,
 }
 
+/// The header every Partner Center request carries.
+pub(crate) const PARTNER_CENTER_HEADERS: &[(&str, &str)] = &[("ms-contract-version", "v1")];
+
+impl Checked {
+    /// The transport of a Partner Center client with only the headers every Partner Center
+    /// request carries (the directory, the webhook registration).
+    pub(crate) fn partner_center_transport(self) -> Result<super::Transport> {
+        super::Transport::new(
+            crate::error::Api::PartnerCenter,
+            self.base,
+            self.tokens,
+            self.settings,
+            PARTNER_CENTER_HEADERS,
+        )
+    }
+}
+
 impl fmt::Debug for Common {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Common")

@@ -15,6 +15,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 pub use crate::endpoint::DEFAULT_MAX_BODY_BYTES;
+#[cfg(feature = "fraud-events")]
+pub(crate) use builder::PARTNER_CENTER_HEADERS;
 pub(crate) use builder::{Common, builder_setters};
 pub(crate) use response::Response;
 pub use retry::RetryPolicy;

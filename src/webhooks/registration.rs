@@ -227,13 +227,7 @@ impl RegistrationClientBuilder {
         let c = self
             .common
             .check("ClientSecretCredential, RefreshTokenCredential, StaticToken, ...")?;
-        let transport = Transport::new(
-            Api::PartnerCenter,
-            c.base,
-            c.tokens,
-            c.settings,
-            &[("ms-contract-version", "v1")],
-        )?;
+        let transport = c.partner_center_transport()?;
         Ok(RegistrationClient {
             inner: Arc::new(Inner {
                 transport,
