@@ -166,7 +166,8 @@ impl FraudEventsClientBuilder {
         let c = self
             .common
             .check("RefreshTokenCredential, StaticToken, ...")?;
-        let mut headers: Vec<(&'static str, &'static str)> = crate::http::PARTNER_CENTER_HEADERS.to_vec();
+        let mut headers: Vec<(&'static str, &'static str)> =
+            crate::http::PARTNER_CENTER_HEADERS.to_vec();
         if self.new_model {
             headers.push(("x-neweventsmodel", "true"));
         }
