@@ -369,3 +369,29 @@ fn alert_serialises_known_values_in_graph_casing_and_unknown_as_read() {
     );
     assert_eq!(serde_json::from_value::<Alert>(out).unwrap(), a);
 }
+
+#[test]
+fn debug_shows_no_person() {
+    use partner_alerts::model::ActivityLog;
+    let mut a = Alert::new(partner_alerts::AlertId::new("a1").unwrap());
+    a.resolved_by = Some("jane.doe@contoso.example".into());
+    a.activity_logs = Some(vec![ActivityLog::new(
+        partner_alerts::AlertStatus::Active,
+        partner_alerts::AlertStatus::Resolved,
+        "john.roe@contoso.example",
+        chrono::Utc::now(),
+    )]);
+    let shown = format!("{a:?}");
+    assert!(
+        !shown.contains("jane.doe") && !shown.contains("john.roe"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("resolved_by: Some(\"<redacted>\")"),
+        "{shown}"
+    );
+    assert!(shown.contains("a1"), "the rest is shown");
+    let mut event = partner_alerts::FraudEvent::new(partner_alerts::AlertId::new("e1").unwrap());
+    event.resolved_by = Some("jane.doe@contoso.example".into());
+    assert!(!format!("{event:?}").contains("jane.doe"));
+}

@@ -1,3 +1,5 @@
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +32,8 @@ use super::wire;
 /// assert_eq!(alert.subscription_id, None);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `Debug` leaves out `resolvedBy` (a person's UPN), as it does the activity log's authors.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Alert {
@@ -236,7 +239,8 @@ impl AffectedResource {
 ///
 /// Graph names the time `updatedDateTime` (UTC); Partner Center `dateTime` (with an offset).
 /// Both decode into `updated_date_time`, in UTC.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` leaves out `updatedBy` (a person's UPN).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivityLog {
@@ -279,4 +283,52 @@ impl ActivityLog {
             updated_date_time: Some(at),
         }
     }
+}
+
+impl fmt::Debug for Alert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Alert")
+            .field("id", &self.id)
+            .field("display_name", &self.display_name)
+            .field("description", &self.description)
+            .field("alert_type", &self.alert_type)
+            .field("status", &self.status)
+            .field("severity", &self.severity)
+            .field("confidence_level", &self.confidence_level)
+            .field("customer_tenant_id", &self.customer_tenant_id)
+            .field("subscription_id", &self.subscription_id)
+            .field(
+                "value_added_reseller_tenant_id",
+                &self.value_added_reseller_tenant_id,
+            )
+            .field("catalog_offer_id", &self.catalog_offer_id)
+            .field("detected_date_time", &self.detected_date_time)
+            .field("first_observed_date_time", &self.first_observed_date_time)
+            .field("last_observed_date_time", &self.last_observed_date_time)
+            .field("resolved_reason", &self.resolved_reason)
+            .field("resolved_on_date_time", &self.resolved_on_date_time)
+            .field("resolved_by", &redacted(&self.resolved_by))
+            .field("is_test", &self.is_test)
+            .field("affected_resources", &self.affected_resources)
+            .field("activity_logs", &self.activity_logs)
+            .field("additional_details", &self.additional_details)
+            .field("unparsed", &self.unparsed)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ActivityLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivityLog")
+            .field("status_from", &self.status_from)
+            .field("status_to", &self.status_to)
+            .field("updated_by", &redacted(&self.updated_by))
+            .field("updated_date_time", &self.updated_date_time)
+            .finish()
+    }
+}
+
+/// A person's name or UPN as `Debug` shows it: whether there is one, not what it is.
+pub(crate) fn redacted(v: &Option<String>) -> Option<&'static str> {
+    v.as_ref().map(|_| "<redacted>")
 }

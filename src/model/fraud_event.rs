@@ -1,5 +1,7 @@
 use std::fmt;
 
+use super::alert::redacted;
+
 use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -27,7 +29,8 @@ use super::wire;
 /// strings and `activityLogs` as a JSON string.
 ///
 /// Convert to the Graph model with [`Alert::from`]; the mapping is tabled there.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// `Debug` leaves out `resolvedBy` (a person's UPN).
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FraudEvent {
@@ -485,5 +488,56 @@ impl From<FraudEvent> for Alert {
         unparsed.rename(GRAPH_NAMES);
         a.unparsed = unparsed;
         a
+    }
+}
+
+impl fmt::Debug for FraudEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FraudEvent")
+            .field("event_id", &self.event_id)
+            .field("event_time", &self.event_time)
+            .field("partner_tenant_id", &self.partner_tenant_id)
+            .field("partner_friendly_name", &self.partner_friendly_name)
+            .field("customer_tenant_id", &self.customer_tenant_id)
+            .field("customer_friendly_name", &self.customer_friendly_name)
+            .field("subscription_id", &self.subscription_id)
+            .field("subscription_type", &self.subscription_type)
+            .field("entity_id", &self.entity_id)
+            .field("entity_name", &self.entity_name)
+            .field("entity_url", &self.entity_url)
+            .field("hit_count", &self.hit_count)
+            .field("catalog_offer_id", &self.catalog_offer_id)
+            .field("event_status", &self.event_status)
+            .field("service_name", &self.service_name)
+            .field("resource_name", &self.resource_name)
+            .field("resource_group_name", &self.resource_group_name)
+            .field("first_occurrence", &self.first_occurrence)
+            .field("last_occurrence", &self.last_occurrence)
+            .field("resolved_reason", &self.resolved_reason)
+            .field("resolved_on", &self.resolved_on)
+            .field("resolved_by", &redacted(&self.resolved_by))
+            .field("first_observed", &self.first_observed)
+            .field("last_observed", &self.last_observed)
+            .field("event_type", &self.event_type)
+            .field("severity", &self.severity)
+            .field("confidence_level", &self.confidence_level)
+            .field("display_name", &self.display_name)
+            .field("description", &self.description)
+            .field("country", &self.country)
+            .field(
+                "value_added_reseller_tenant_id",
+                &self.value_added_reseller_tenant_id,
+            )
+            .field(
+                "value_added_reseller_friendly_name",
+                &self.value_added_reseller_friendly_name,
+            )
+            .field("subscription_name", &self.subscription_name)
+            .field("affected_resources", &self.affected_resources)
+            .field("additional_details", &self.additional_details)
+            .field("is_test", &self.is_test)
+            .field("activity_logs", &self.activity_logs)
+            .field("unparsed", &self.unparsed)
+            .finish()
     }
 }
