@@ -3,7 +3,6 @@
 //! three in four), listed or read by id, paged with `@odata.nextLink`, with the names the
 //! FraudEvents view shows.
 
-use axum::http::header::ALLOW;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -51,14 +50,7 @@ pub(super) fn dispatch(
     query: &str,
 ) -> Reply {
     if *method != Method::GET {
-        return graph_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "notAllowed",
-            &format!("The HTTP method '{method}' is not allowed on this resource."),
-            &ctx.ids,
-            ctx.now,
-        )
-        .with_header(ALLOW, "GET");
+        return super::not_allowed(ctx, method, "GET");
     }
     bump(&shared.stats.directory_reads);
     bump(&shared.stats.graph_directory_reads);

@@ -23,6 +23,18 @@ use list::{count, list};
 pub(crate) use ctx::Ctx;
 
 /// Whether a Graph request (`path` relative to `/beta`) is a `$batch`.
+/// Graph's `405` for `method` on a resource that takes only `allow`.
+fn not_allowed(ctx: &Ctx, method: &Method, allow: &str) -> Reply {
+    graph_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "notAllowed",
+        &format!("The HTTP method '{method}' is not allowed on this resource."),
+        &ctx.ids,
+        ctx.now,
+    )
+    .with_header(ALLOW, allow)
+}
+
 pub(crate) fn is_batch(method: &Method, path: &str) -> bool {
     let mut segs = path.split('/').filter(|s| !s.is_empty());
     *method == Method::POST
@@ -51,16 +63,7 @@ pub(crate) fn dispatch(
     let is = |i: usize, name: &str| segs.get(i).is_some_and(|s| s.eq_ignore_ascii_case(name));
     let collection =
         segs.len() >= 3 && is(0, "security") && is(1, "partner") && is(2, "securityAlerts");
-    let not_allowed = |allow: &str| {
-        graph_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "notAllowed",
-            &format!("The HTTP method '{method}' is not allowed on this resource."),
-            &ctx.ids,
-            ctx.now,
-        )
-        .with_header(ALLOW, allow)
-    };
+    let not_allowed = |allow: &str| not_allowed(ctx, method, allow);
     if contracts::handles(&segs) {
         return contracts::dispatch(shared, ctx, method, &segs, query);
     }

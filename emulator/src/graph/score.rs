@@ -11,7 +11,6 @@
 //! numbers as JSON numbers, `noncomplaint` as the SDKs spell it, `@odata.type` on every
 //! requirement, a single entity not wrapped in `value`, every property written.
 
-use axum::http::header::ALLOW;
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, TimeDelta, Utc};
 use partner_alerts::score::{ComplianceStatus, SecurityRequirementType as Type};
@@ -42,14 +41,7 @@ pub(super) fn dispatch(
     query: &str,
 ) -> Reply {
     if *method != Method::GET {
-        return graph_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "notAllowed",
-            &format!("The HTTP method '{method}' is not allowed on this resource."),
-            &ctx.ids,
-            ctx.now,
-        )
-        .with_header(ALLOW, "GET");
+        return super::not_allowed(ctx, method, "GET");
     }
     let score = Score::of(shared, ctx.now);
     let rest: Vec<&str> = segs[3..].iter().map(String::as_str).collect();
