@@ -64,6 +64,8 @@
 //! | [`score`] | the partner security score, its requirements, history and customer insights ([`GraphClient::security_score`] and the calls beside it) |
 //! | [`triage`] | the dashboard's figures, the response-time SLA, many partner tenants in one view, the CSV export |
 //! | [`watch`] | a restart-safe watcher over any source: new and changed alerts, each delivered once across graceful restarts, from a checkpoint |
+//! | [`enrich`] | customers', resellers' and subscriptions' names on alerts from any source, from Partner Center or Graph |
+//! | `respond` | (feature `response-actions`) stop a hijacked subscription: cancel or suspend it from a confirmed plan, then resolve its alerts |
 //! | `webhooks` | (feature `webhooks`) Partner Center webhooks: registration, verified callbacks, the event and the alerts it points at |
 //!
 //! Guides: [`guide::enums`], [`guide::errors`], [`guide::migration`], [`guide::testing`].
@@ -73,7 +75,8 @@
 //! `rustls` (default; TLS without OpenSSL), `native-tls`, `gzip` (default), `fraud-events`
 //! (default; the legacy client), `csv` (default; [`triage::CsvExport`]), `azure-identity`
 //! (any `azure_identity` credential as a token provider), `webhooks` (Partner Center
-//! webhooks: registration and signature verification; X.509 and RSA checks).
+//! webhooks: registration and signature verification; X.509 and RSA checks),
+//! `response-actions` (cancel, suspend and reactivate subscriptions; destructive, so off).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -90,6 +93,8 @@ pub mod http;
 pub mod model;
 pub mod pager;
 pub mod query;
+#[cfg(feature = "response-actions")]
+pub mod respond;
 mod source;
 pub mod triage;
 pub mod watch;

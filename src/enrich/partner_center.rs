@@ -124,10 +124,17 @@ impl PartnerCenterDirectory {
         &self.inner.base
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    /// The URL of `segments` under `/v1`.
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
         let mut all = vec!["v1"];
         all.extend_from_slice(segments);
         join(&self.inner.base, &all)
+    }
+
+    /// The transport, for the response actions' writes.
+    #[cfg(feature = "response-actions")]
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner
     }
 
     async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T> {

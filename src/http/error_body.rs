@@ -10,6 +10,9 @@ pub(super) fn required_permission(api: Api, operation: &str) -> &'static str {
     match (api, operation) {
         (Api::Graph, "update") => "PartnerSecurity.ReadWrite.All",
         (Api::Graph, _) => "PartnerSecurity.Read.All",
+        (Api::PartnerCenter, "respond") => {
+            "an App+User token of a user with the Global Administrator and Admin Agent roles"
+        }
         (Api::PartnerCenter, _) => "an App+User token of a user with the Admin Agent role",
     }
 }

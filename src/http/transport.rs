@@ -53,6 +53,8 @@ pub(crate) struct Request {
     pub(crate) operation: &'static str,
     /// The `Accept` header, when not JSON.
     pub(crate) accept: Option<&'static str>,
+    /// An `If-Match` header (Partner Center's subscription PATCH), sent as given.
+    pub(crate) if_match: Option<String>,
 }
 
 impl Request {
@@ -63,6 +65,7 @@ impl Request {
             body: None,
             operation,
             accept: None,
+            if_match: None,
         }
     }
 
@@ -79,7 +82,14 @@ impl Request {
             body: Some(body),
             operation,
             accept: None,
+            if_match: None,
         }
+    }
+
+    /// The request with an `If-Match` header.
+    pub(crate) fn if_match(mut self, etag: String) -> Self {
+        self.if_match = Some(etag);
+        self
     }
 
     fn is_write(&self) -> bool {
@@ -363,10 +373,16 @@ impl Transport {
                 .header("MS-RequestId", sent.request_id.to_string())
                 .header("MS-CorrelationId", sent.correlation_id.to_string()),
         };
+        if let Some(etag) = &req.if_match {
+            builder = builder.header(reqwest::header::IF_MATCH, etag.as_str());
+        }
         if let Some(body) = &req.body {
-            builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
+            // An empty body (a POST the documentation gives none) is sent as
+            // `Content-Length: 0`, without a content type.
+            if !body.is_empty() {
+                builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json");
+            }
+            builder = builder.body(body.clone());
         }
         let limit = self.settings.max_body_bytes;
         let work = async {

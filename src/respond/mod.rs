@@ -1,0 +1,37 @@
+//! Response actions (feature `response-actions`, off by default): stop the spending of a
+//! hijacked Azure subscription, and undo it (reference sections 10.7 to 10.11).
+//!
+//! | Action | Azure plan's Azure subscription | Legacy "Microsoft Azure" subscription |
+//! |---|---|---|
+//! | [`Action::Stop`] | cancel it (`compromise`), read until inactive, then resolve its open alerts as fraud | suspend it, then resolve its open alerts as fraud |
+//! | [`Action::Reactivate`] | reactivate it, read until active | reactivate it |
+//! | [`Action::SuspendAzurePlan`] | suspend the whole plan, once none of its subscriptions is active | refused |
+//! | [`Action::ReactivateAzurePlan`] | reactivate the plan | refused |
+//!
+//! Every action goes through the same three steps, so that nothing destructive happens by
+//! accident (open question Q39):
+//!
+//! 1. [`Responder::plan`] reads the state now (customer, subscription, status, alerts) and
+//!    returns an [`ActionPlan`] naming the customer, the subscription and the exact
+//!    [`Effect`], or why it is [`Refused`](Effect::Refused): a subscription that is not the
+//!    customer's is refused here, before anything is sent.
+//! 2. A person reads it and confirms with the id it acts on: a [`Confirmation`].
+//! 3. [`Responder::execute`] checks the confirmation against the plan (a mismatch sends
+//!    nothing), reads the state again, sends the one change, reads until the final state
+//!    (bounded), and reports: an [`ActionReport`] with the request ids, the status before
+//!    and after, and each alert resolved.
+//!
+//! The token: cancel and reactivate need a user with the Global Administrator and Admin
+//! Agent roles (an App+User token, [`RefreshTokenCredential`](crate::auth::RefreshTokenCredential));
+//! a `403` says so.
+
+mod action;
+mod calls;
+mod plan;
+mod responder;
+
+pub use action::{Action, CancellationReason, Confirmation, Confirms, Effect, Refusal};
+pub use plan::ActionPlan;
+pub use responder::{
+    ActionReport, AlertsOutcome, DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, Outcome, Responder,
+};
