@@ -134,6 +134,34 @@ Examples:
   partner-alerts watch --checkpoint alerts.checkpoint --interval 5m --format jsonl
   partner-alerts --tenants tenants.toml watch --checkpoint checkpoints/ --from-now")]
     Watch(WatchArgs),
+    /// Stop a hijacked Azure subscription (cancel or suspend it), or undo it: planned first,
+    /// acting only with --apply --confirm.
+    #[command(after_help = "\
+Without --apply nothing is changed: the plan is printed, read from Partner Center now (the
+customer, the subscription, its status, exactly what would be sent, the alerts resolved
+after). --apply acts only with --confirm naming the id the plan shows under \"Confirm with\"
+(the Azure subscription; the Partner Center subscription for a legacy subscription or an
+Azure plan): any other id is refused and nothing is sent.
+
+stop cancels an Azure plan's Azure subscription (reason compromise: billing stops, virtual
+machines are deallocated, storage turns read-only, data is kept 30 to 90 days) or suspends a
+legacy one, waits until Partner Center shows it stopped (about ten minutes; --wait), then
+resolves the subscription's open alerts as fraud, each reported (--keep-alerts to leave them).
+reactivate undoes it. suspend-plan suspends the whole Azure plan once none of its
+subscriptions is active, so that no one reactivates them; it also stops the customer's
+legitimate use. Talk to the customer first.
+
+Needs a Partner Center App+User token of a user with the Global Administrator and Admin Agent
+roles (AZURE_TENANT_ID, AZURE_CLIENT_ID, PARTNER_CENTER_REFRESH_TOKEN). Exit codes: 0 done,
+1 error, 2 usage error or a refused plan (nothing was sent), 3 sent but not finished or
+some alerts not resolved.
+
+Examples:
+  partner-alerts respond 5f6e6521-6e5f-4b0b-80aa-bd44fad7a398
+  partner-alerts respond 5f6e6521-6e5f-4b0b-80aa-bd44fad7a398 --apply --confirm 5f6e6521-6e5f-4b0b-80aa-bd44fad7a398
+  partner-alerts respond 5f6e6521-6e5f-4b0b-80aa-bd44fad7a398 --action reactivate
+  partner-alerts --emulator respond 5f6e6521-6e5f-4b0b-80aa-bd44fad7a398 --json")]
+    Respond(RespondArgs),
     /// Partner Center webhooks: receive verified pushes (serve), register, show, test.
     Webhooks(crate::commands::webhooks::WebhooksArgs),
     /// The partner security score, each requirement and what to do, and the response-time SLA.
@@ -254,6 +282,53 @@ pub struct ResolveArgs {
     /// Change the alerts; without it, only say what would change.
     #[arg(long)]
     pub apply: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RespondArgs {
+    /// The Azure subscription (an alert's subscriptionId).
+    #[arg(value_name = "SUBSCRIPTION_ID")]
+    pub subscription: String,
+    /// What to do.
+    #[arg(long, value_enum, default_value_t = RespondAction::Stop)]
+    pub action: RespondAction,
+    /// The customer's tenant id; by default the one the subscription's alerts name.
+    #[arg(long, value_name = "TENANT_ID")]
+    pub customer: Option<String>,
+    /// The cancellation reason sent (stop on an Azure plan); Partner Center documents only
+    /// compromise.
+    #[arg(long, value_name = "REASON", default_value = "compromise")]
+    pub reason: String,
+    /// Leave the subscription's alerts as they are after a stop.
+    #[arg(long)]
+    pub keep_alerts: bool,
+    /// Act; without it, only print the plan.
+    #[arg(long, requires = "confirm")]
+    pub apply: bool,
+    /// The id the plan asks to confirm with (under "Confirm with").
+    #[arg(long, value_name = "ID", requires = "apply")]
+    pub confirm: Option<String>,
+    /// How long to wait for Partner Center to show the change (e.g. 15m); then exit 3 and
+    /// leave it to finish.
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse, default_value = "15m")]
+    pub wait: chrono::TimeDelta,
+    /// How often to read the state while waiting; 30s by default (1s on the emulator).
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub poll_interval: Option<chrono::TimeDelta>,
+}
+
+/// What `respond` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RespondAction {
+    /// Cancel an Azure plan's Azure subscription, or suspend a legacy one; then resolve its
+    /// open alerts as fraud.
+    Stop,
+    /// Reactivate the cancelled or suspended subscription.
+    Reactivate,
+    /// Suspend the Azure plan holding the subscription (none of its subscriptions active).
+    SuspendPlan,
+    /// Reactivate that Azure plan.
+    ReactivatePlan,
 }
 
 #[derive(Debug, Args)]

@@ -34,11 +34,11 @@ impl Directory {
         }
     }
 
-    /// The enricher: Partner Center with the session's credential when it reads
-    /// FraudEvents, else with the Partner Center credential of the environment (App+User,
-    /// for resellers' names) or, failing that, the session's own (app-only: customers and
-    /// subscriptions only); Graph's GDAP customers and contracts after it.
-    pub fn enricher(&self) -> Outcome<Enricher> {
+    /// Partner Center with the session's credential when it reads FraudEvents, else with
+    /// the Partner Center credential of the environment (App+User, for resellers' names and
+    /// response actions) or, failing that, the session's own (app-only: customers and
+    /// subscriptions only).
+    pub fn partner_center(&self) -> Outcome<PartnerCenterDirectory> {
         let credential = match self.kind {
             SourceKind::FraudEvents => self.credential.clone(),
             _ => credential_from_env(SourceKind::FraudEvents)?
@@ -48,7 +48,13 @@ impl Directory {
         if let Some(url) = &self.partner_center_url {
             pc = pc.base_url(url);
         }
-        let mut enricher = Enricher::builder().partner_center(pc.build()?);
+        Ok(pc.build()?)
+    }
+
+    /// The enricher: [`Directory::partner_center`], then Graph's GDAP customers and
+    /// contracts.
+    pub fn enricher(&self) -> Outcome<Enricher> {
+        let mut enricher = Enricher::builder().partner_center(self.partner_center()?);
         if let Some(graph) = &self.graph {
             enricher = enricher.graph(GraphDirectory::new(graph));
         }

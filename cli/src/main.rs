@@ -85,6 +85,7 @@ async fn run(cli: Cli) -> Outcome {
                 Command::Dashboard(args) => commands::dashboard::run(&session, args, json).await,
                 Command::Resolve(args) => commands::resolve::run(&session, args, json).await,
                 Command::Score(args) => commands::score::run(&session, args, json).await,
+                Command::Respond(args) => commands::respond::run(&session, args, json).await,
                 Command::Completions(_) | Command::Watch(_) | Command::Doctor(_) | Command::Webhooks(_) => Ok(()),
             }
         } => r,

@@ -94,15 +94,16 @@ impl fmt::Display for ActionPlan {
                 match m.kind {
                     SubscriptionKind::AzurePlan => write!(
                         f,
-                        ", Azure plan {} ({})",
+                        " {}, under Azure plan {} ({})",
+                        display_or(&m.azure_status),
                         m.partner_center_subscription_id,
-                        display_or(&m.azure_status)
+                        display_or(&m.status)
                     )?,
                     _ => write!(
                         f,
-                        ", legacy subscription {} ({})",
-                        m.partner_center_subscription_id,
-                        display_or(&m.status)
+                        " {}, legacy subscription {}",
+                        display_or(&m.status),
+                        m.partner_center_subscription_id
                     )?,
                 }
                 if let Some(offer) = m.offer_name.as_deref().or(m.offer_id.as_deref()) {
@@ -126,7 +127,12 @@ impl fmt::Display for ActionPlan {
                 )?;
             }
         }
-        write!(f, "Read at:       {}", self.read_at.to_rfc3339())?;
+        write!(
+            f,
+            "Read at:       {}",
+            self.read_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )?;
         if let Some((confirms, id)) = self.confirm_with() {
             write!(f, "\nConfirm with:  {confirms} {id}")?;
         }

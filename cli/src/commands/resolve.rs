@@ -347,7 +347,7 @@ fn entry(session: &Session, tenant: &str, id: &str, mut v: Value) -> Value {
     v
 }
 
-fn error_json(e: &Error) -> Value {
+pub fn error_json(e: &Error) -> Value {
     json!({
         "error": e.to_string(),
         "status": e.status(),
@@ -356,7 +356,7 @@ fn error_json(e: &Error) -> Value {
     })
 }
 
-fn with_request_id(e: &Error) -> String {
+pub fn with_request_id(e: &Error) -> String {
     match e.request_id() {
         Some(id) => format!("{e} (request id {id})"),
         None => e.to_string(),
