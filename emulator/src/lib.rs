@@ -36,7 +36,7 @@
 //! ```text
 //! cargo run -p partner-alerts-emulator -- --port 8080 --alerts 5000 --seed 7 \
 //!     [--state FILE] [--page-size N] [--new-alert-every SECONDS] \
-//!     [--change-status-every SECONDS] [--now RFC3339] \
+//!     [--change-status-every SECONDS] [--now RFC3339] [--entitlement-delay SECONDS] \
 //!     [--fault-rate SHARE] [--faults throttle,500,503,drop,truncate,drop-after,throttle-item] \
 //!     [--retry-after SECONDS] [--latency-ms MS] [--fault-seed N] [--quirks LIST]
 //! ```
@@ -49,6 +49,7 @@
 //! | `--new-alert-every SECONDS` | [`EmulatorBuilder::new_alert_every`]: a fresh alert on that period ([`Emulator::raise_alert`]) |
 //! | `--change-status-every SECONDS` | [`EmulatorBuilder::change_status_every`]: an existing alert changes on that period ([`Emulator::change_random_alert`]) |
 //! | `--now RFC3339` | [`EmulatorBuilder::now`] (then [`Emulator::set_now`]) |
+//! | `--entitlement-delay SECONDS` | [`EmulatorBuilder::entitlement_delay`]: from an accepted cancel or reactivate to the Azure subscription's new status |
 //! | `--fault-rate`, `--faults`, `--retry-after`, `--latency-ms`, `--fault-seed` | [`FaultSettings`] |
 //! | `--quirks LIST` | [`Quirks`] |
 //!
@@ -145,7 +146,31 @@
 //! upper case, `entitlementId` lower case), the others one Azure plan whose entitlements are
 //! their Azure subscriptions. Unknown ids are `404`s with Partner Center's codes (`60003`,
 //! `20003`, `800111`). Each read is counted ([`Stats::directory_reads`] and the counters
-//! beside it).
+//! beside it). Subscriptions carry `attributes.etag` (base64 of `{"id":..,"version":n}`, as
+//! the documentation's example; it changes with every accepted `PATCH`).
+//!
+//! **Partner Center response actions** (reference sections 10.7 to 10.10), with state the
+//! reads above show (in memory, not in the state file; everything starts `active`):
+//!
+//! | Request | Answer |
+//! |---|---|
+//! | `POST /v1/customers/{c}/subscriptions/{azure plan}/azureEntitlements/{id}/cancel` with `{"cancellationReason": "compromise"}` | `200` and the entitlement as it is now; `inactive` once the [delay](EmulatorBuilder::entitlement_delay) has passed |
+//! | `POST .../azureEntitlements/{id}/reactivate` (no body) | `202`, empty; `active` once the delay has passed |
+//! | `PATCH /v1/customers/{c}/subscriptions/{id}` with the subscription, `status` `suspended` or `active`, and `If-Match: "<etag>"` | `200` and the subscription with its new status and ETag |
+//!
+//! Errors, in Partner Center's shape: a customer id that is no GUID, a missing or non-JSON
+//! body (`"The Azure entitlement cancellation request content is required"`), a `PATCH`
+//! without a valid `status` are `400 800002`; a reason other than `compromise` (any case)
+//! `400 900307`; an unknown customer `404 60003`; a plan that is not the customer's Azure
+//! plan (or a legacy customer) `404 20003`; an unknown entitlement `404 800111`;
+//! reactivating an active entitlement, or one under a suspended plan, `400 900337`; an
+//! `If-Match` that is not the current ETag (quoted or not) `400 2055`; suspending an Azure
+//! plan while one of its entitlements is active (or still being cancelled) `403 900115`.
+//! Other methods are a `405` with `Allow`. Counted in [`Stats::entitlement_cancels`],
+//! [`Stats::entitlement_reactivations`], [`Stats::subscription_patches`] and
+//! [`Stats::patches_without_if_match`]; [`Emulator::entitlement_status`],
+//! [`Emulator::subscription_status`] and [`Emulator::subscription_patch_bodies`] show the
+//! state and what clients sent.
 //!
 //! **Partner Center webhooks** (under `/partner-center/webhooks/v1/registration`): list the
 //! event names, register (`POST`), replace (`PUT`), view (`GET`), send a test event
@@ -201,6 +226,16 @@
 //!   `Retry-After`), but `request-id` and `client-request-id` in lower case: match them in
 //!   any case. A throttled request of a batch is not run; a batch answered `429` as a whole
 //!   runs none of its requests.
+//! - Response actions: cancelling an entitlement that is inactive or being cancelled is a
+//!   `200` that changes nothing (the documentation does not say; idempotent suits a retry);
+//!   cancelling one being reactivated stops the reactivation, reactivating one being
+//!   cancelled stops the cancellation, reactivating one being reactivated is a `202` that
+//!   changes nothing. Cancelling under a suspended Azure plan is not refused: the plan can
+//!   only be suspended once none of its entitlements is active, so there is nothing left to
+//!   cancel. A cancel body without `cancellationReason` is a `900307` (reason `''`). A
+//!   `PATCH` without `If-Match` is accepted (the documentation's examples differ; the .NET
+//!   SDK never sends it) and counted; any accepted `PATCH` gives a new ETag, even to the
+//!   status the subscription had; only `status` is read from its body.
 //! - The scheduled changes ([`Emulator::change_random_alert`]) are made by
 //!   [`COLLEAGUE_UPN`], so that a test can tell them from its own writes
 //!   ([`EMULATOR_UPN`]); severity and `lastObservedDateTime` changes add no activity log
@@ -270,6 +305,7 @@ pub struct EmulatorBuilder {
     port: u16,
     new_alert_every: Option<Duration>,
     change_status_every: Option<Duration>,
+    entitlement_delay: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -285,6 +321,7 @@ impl Default for EmulatorBuilder {
             port: 0,
             new_alert_every: None,
             change_status_every: None,
+            entitlement_delay: Duration::ZERO,
         }
     }
 }
@@ -366,6 +403,17 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long after an accepted cancellation or reactivation of an Azure subscription
+    /// (Partner Center's `POST .../azureEntitlements/{id}/cancel` and `.../reactivate`) its
+    /// entitlement's `status` changes (default zero: the next read shows it). Partner Center
+    /// says to allow about 10 minutes. The delay runs on the emulator's clock
+    /// ([`Emulator::now`]): with a fixed clock ([`EmulatorBuilder::now`]), a test moves it on
+    /// with [`Emulator::set_now`] instead of waiting.
+    pub fn entitlement_delay(mut self, delay: Duration) -> Self {
+        self.entitlement_delay = delay;
+        self
+    }
+
     /// Binds `127.0.0.1`, loads or generates the alerts, and starts serving in the
     /// background on the current Tokio runtime.
     ///
@@ -421,6 +469,7 @@ impl EmulatorBuilder {
             shuffle_rng,
             change_rng,
             webhooks: webhooks::Webhooks::new(local_addr),
+            actions: partner_center::Actions::new(self.entitlement_delay),
         });
         let writer_task = shared.writer.is_some().then(|| {
             let shared = shared.clone();
@@ -560,6 +609,69 @@ impl Emulator {
     /// The partner tenant the emulated data belongs to (Partner Center's `partnerTenantId`).
     pub fn partner_tenant_id(&self) -> TenantId {
         self.shared.generator.partner().tenant_id.clone()
+    }
+
+    /// The Partner Center id of a customer's Azure plan (the `{azure plan}` of
+    /// `/v1/customers/{customer}/subscriptions/{azure plan}/azureEntitlements`); `None` for
+    /// an unknown customer or one with legacy subscriptions (its alerts carry
+    /// `catalogOfferId` `MS-AZR-0145P`). The customer's tenant id is matched in any case.
+    pub fn azure_plan_id(&self, customer: &str) -> Option<String> {
+        self.shared
+            .generator
+            .customer_view_of(customer)
+            .filter(|c| !c.legacy)
+            .map(|c| c.azure_plan_id)
+    }
+
+    /// An Azure subscription's entitlement status as a read would show it now (`active` or
+    /// `inactive`; a cancellation or reactivation counts once its
+    /// [delay](EmulatorBuilder::entitlement_delay) has passed); `None` when the customer is
+    /// unknown, has legacy subscriptions, or has no such Azure subscription under its Azure
+    /// plan. Ids are matched in any case.
+    pub fn entitlement_status(&self, customer: &str, azure_subscription: &str) -> Option<String> {
+        let c = self.shared.generator.customer_view_of(customer)?;
+        let id = c
+            .subscriptions
+            .iter()
+            .find(|(s, _)| s.as_str().eq_ignore_ascii_case(azure_subscription))
+            .filter(|_| !c.legacy)?
+            .0;
+        let now = self.shared.now();
+        Some(
+            self.shared
+                .actions
+                .entitlement_status(customer, id.as_str(), now)
+                .to_owned(),
+        )
+    }
+
+    /// A Partner Center subscription's status as a read would show it (`active` or
+    /// `suspended`): the customer's Azure plan, or one of its legacy subscriptions (by `id`
+    /// or `entitlementId`, in any case); `None` when there is no such subscription.
+    pub fn subscription_status(&self, customer: &str, subscription: &str) -> Option<String> {
+        let c = self.shared.generator.customer_view_of(customer)?;
+        let known = if c.legacy {
+            c.subscriptions
+                .iter()
+                .any(|(s, _)| s.as_str().eq_ignore_ascii_case(subscription))
+        } else {
+            c.azure_plan_id.eq_ignore_ascii_case(subscription)
+        };
+        known.then(|| {
+            self.shared
+                .actions
+                .subscription(customer, subscription)
+                .status
+                .to_owned()
+        })
+    }
+
+    /// The bodies of the last subscription `PATCH` requests (up to 32, oldest first), as
+    /// sent, whatever their answer: JSON as parsed, a body that is not JSON as a string, an
+    /// empty one as `null`. A test checks here that a client sent the whole subscription
+    /// back (reference section 10.10), not only its `status`.
+    pub fn subscription_patch_bodies(&self) -> Vec<serde_json::Value> {
+        self.shared.actions.patch_bodies()
     }
 
     /// Every alert, in listing order, as stored (unknown enum values verbatim).

@@ -51,6 +51,13 @@ struct Args {
     #[arg(long, value_name = "RFC3339")]
     now: Option<DateTime<Utc>>,
 
+    /// Seconds (fractions allowed) from an accepted cancel or reactivate of an Azure
+    /// subscription (Partner Center's .../azureEntitlements/{id}/cancel and /reactivate)
+    /// until its status changes; Partner Center says about 600. Runs on the emulator's
+    /// clock: with a fixed --now it never passes.
+    #[arg(long, value_name = "SECONDS", default_value = "0", value_parser = seconds)]
+    entitlement_delay: Duration,
+
     /// The share of requests that fault, from 0 to 1.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     fault_rate: f64,
@@ -142,7 +149,8 @@ async fn main() -> ExitCode {
         .seed(args.seed)
         .page_size(args.page_size)
         .faults(faults)
-        .quirks(args.quirks.clone().unwrap_or_default());
+        .quirks(args.quirks.clone().unwrap_or_default())
+        .entitlement_delay(args.entitlement_delay);
     if let Some(path) = &args.state {
         builder = builder.state_file(path);
     }

@@ -124,6 +124,7 @@ async fn serve_api(
                             new_model: header_str(&headers, "x-neweventsmodel")
                                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
                             now,
+                            if_match: header_str(&headers, "if-match").map(str::to_owned),
                         };
                         partner_center::dispatch(&shared, &ctx, &method, path, query, &body)
                     }

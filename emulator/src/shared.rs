@@ -37,6 +37,9 @@ pub(crate) struct Shared {
     pub change_rng: Mutex<SplitMix64>,
     /// The webhook registration, certificates and callbacks.
     pub webhooks: crate::webhooks::Webhooks,
+    /// The state of the Partner Center response actions (entitlements cancelled,
+    /// subscriptions suspended).
+    pub actions: crate::partner_center::Actions,
 }
 
 /// The generators of the shuffles and of the random changes, from the data seed (each its
@@ -301,6 +304,7 @@ mod tests {
             shuffle_rng: draws(1).0,
             change_rng: draws(1).1,
             webhooks: crate::webhooks::Webhooks::new(SocketAddr::from(([127, 0, 0, 1], 0))),
+            actions: crate::partner_center::Actions::new(std::time::Duration::ZERO),
         }
     }
 

@@ -95,6 +95,19 @@ pub struct Stats {
     pub entitlement_reads: u64,
     /// Directory: Graph `/contracts` and `delegatedAdminCustomers` pages read.
     pub graph_directory_reads: u64,
+    /// Response actions: Azure entitlement cancellations (`POST
+    /// .../azureEntitlements/{id}/cancel`) handled, whatever their answer (refused ones
+    /// included).
+    pub entitlement_cancels: u64,
+    /// Response actions: Azure entitlement reactivations (`POST
+    /// .../azureEntitlements/{id}/reactivate`) handled, whatever their answer.
+    pub entitlement_reactivations: u64,
+    /// Response actions: subscription updates (`PATCH /v1/customers/{c}/subscriptions/{id}`)
+    /// handled, whatever their answer.
+    pub subscription_patches: u64,
+    /// Response actions: those of [`Stats::subscription_patches`] sent without `If-Match`
+    /// (accepted, as the documentation's examples differ; a client should send it).
+    pub patches_without_if_match: u64,
 }
 
 impl Stats {
@@ -159,6 +172,10 @@ pub(crate) struct Counters {
     pub subscription_reads: AtomicU64,
     pub entitlement_reads: AtomicU64,
     pub graph_directory_reads: AtomicU64,
+    pub entitlement_cancels: AtomicU64,
+    pub entitlement_reactivations: AtomicU64,
+    pub subscription_patches: AtomicU64,
+    pub patches_without_if_match: AtomicU64,
 }
 
 pub(crate) fn bump(c: &AtomicU64) {
@@ -208,6 +225,10 @@ impl Counters {
             subscription_reads: g(&self.subscription_reads),
             entitlement_reads: g(&self.entitlement_reads),
             graph_directory_reads: g(&self.graph_directory_reads),
+            entitlement_cancels: g(&self.entitlement_cancels),
+            entitlement_reactivations: g(&self.entitlement_reactivations),
+            subscription_patches: g(&self.subscription_patches),
+            patches_without_if_match: g(&self.patches_without_if_match),
         }
     }
 

@@ -143,6 +143,7 @@ fn help_documents_the_quirks() {
         "shuffled-batch",
         "--change-status-every <SECONDS>",
         "--new-alert-every <SECONDS>",
+        "--entitlement-delay <SECONDS>",
         "drop-after",
         "throttle-item",
     ] {
@@ -160,6 +161,7 @@ fn rejects_bad_arguments() {
         &["--change-status-every", "soon"],
         &["--quirks", "shuffled-batch=2"],
         &["--now", "yesterday"],
+        &["--entitlement-delay", "soon"],
         &["--quirks", "teapot"],
         &["--quirks", "page-cap=0"],
         &["--quirks", "odd-values=yes"],

@@ -6,11 +6,15 @@
 //! Azure plan whose entitlements are their Azure subscriptions; legacy customers
 //! (`MS-AZR-0145P`) have one legacy subscription per Azure subscription, its `id` in upper
 //! case and its `entitlementId` in lower case (the documentation shows both).
+//!
+//! Statuses and ETags come from the response actions' state (the `actions` module, which
+//! also serves the requests other than `GET` on subscriptions and entitlements).
 
 use axum::http::header::ALLOW;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::handlers::Ctx;
 use crate::envelope::{Reply, parse_query, pc_error};
 use crate::generate::{AZURE_PLAN_OFFER, CustomerView};
 use crate::shared::Shared;
@@ -40,8 +44,19 @@ fn not_found(code: u32, description: &str) -> Reply {
     pc_error(StatusCode::NOT_FOUND, code, description)
 }
 
-/// Serves one directory read (`segs` after `v1`).
-pub(crate) fn dispatch(shared: &Shared, method: &Method, segs: &[String], query: &str) -> Reply {
+/// Serves one directory request (`segs` after `v1`): the reads, and the response actions on
+/// subscriptions and Azure entitlements (see the `actions` module).
+pub(crate) fn dispatch(
+    shared: &Shared,
+    ctx: &Ctx,
+    method: &Method,
+    segs: &[String],
+    query: &str,
+    body: &[u8],
+) -> Reply {
+    if let Some(reply) = super::actions::route(shared, ctx, method, segs, body) {
+        return reply;
+    }
     if *method != Method::GET {
         return pc_error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -113,8 +128,8 @@ pub(crate) fn dispatch(shared: &Shared, method: &Method, segs: &[String], query:
     match segs.len() {
         2 => Reply::json(StatusCode::OK, &customer(&c)),
         3 if is(2, "relationships") => collection(c.reseller.iter().map(relationship).collect()),
-        3 if is(2, "subscriptions") => collection(subscriptions(&c)),
-        4 if is(2, "subscriptions") => subscriptions(&c)
+        3 if is(2, "subscriptions") => collection(subscriptions(&c, shared)),
+        4 if is(2, "subscriptions") => subscriptions(&c, shared)
             .into_iter()
             .find(|s| {
                 s["id"]
@@ -137,7 +152,7 @@ pub(crate) fn dispatch(shared: &Shared, method: &Method, segs: &[String], query:
                     &format!("Subscription with ID {} not found", segs[3]),
                 );
             }
-            let all = entitlements(&c);
+            let all = entitlements(&c, shared, ctx.now);
             match segs.get(5) {
                 None => collection(all),
                 Some(id) => all
@@ -182,53 +197,90 @@ fn customer(c: &CustomerView<'_>) -> Value {
     })
 }
 
-fn subscriptions(c: &CustomerView<'_>) -> Vec<Value> {
+/// The customer's subscriptions as they are now (status and ETag from the actions' state).
+pub(super) fn subscriptions(c: &CustomerView<'_>, shared: &Shared) -> Vec<Value> {
     let partner_id = c.reseller.as_ref().map(|r| r.mpn_id.as_str());
+    let customer = c.tenant_id.as_str();
+    let attributes = |id: &str| {
+        let state = shared.actions.subscription(customer, id);
+        (
+            state.status,
+            json!({"etag": state.etag, "objectType": "Subscription"}),
+        )
+    };
+    let links = |id: &str| {
+        let uri = format!("/customers/{customer}/subscriptions/{id}");
+        json!({"self": {"uri": uri, "method": "GET", "headers": []}})
+    };
     if c.legacy {
         return c
             .subscriptions
             .iter()
             .map(|(id, name)| {
+                let upper = id.as_str().to_ascii_uppercase();
+                let (status, attributes) = attributes(&upper);
                 json!({
-                    "id": id.as_str().to_ascii_uppercase(),
+                    "id": upper,
                     "entitlementId": id.as_str(),
                     "offerId": "MS-AZR-0145P",
                     "offerName": "Microsoft Azure",
                     "friendlyName": name,
                     "quantity": 1,
                     "unitType": "Usage-based",
-                    "status": "active",
+                    "status": status,
+                    "autoRenewEnabled": false,
                     "billingType": "usage",
+                    "contractType": "subscription",
                     "partnerId": partner_id,
-                    "attributes": {"objectType": "Subscription"},
+                    "links": links(&upper),
+                    "attributes": attributes,
                 })
             })
             .collect();
     }
+    let plan = c.azure_plan_id.as_str();
+    let (status, attributes) = attributes(plan);
     vec![json!({
-        "id": c.azure_plan_id,
+        "id": plan,
         "offerId": AZURE_PLAN_OFFER,
         "offerName": "Microsoft Azure plan",
         "friendlyName": "Azure plan",
         "productType": {"id": "Azure", "displayName": "Azure", "subType": {"id": "Azure", "displayName": "Azure"}},
         "quantity": 1,
-        "status": "active",
+        "status": status,
+        "autoRenewEnabled": false,
         "billingType": "usage",
+        "contractType": "subscription",
         "partnerId": partner_id,
-        "attributes": {"objectType": "Subscription"},
+        "links": links(plan),
+        "attributes": attributes,
     })]
 }
 
-fn entitlements(c: &CustomerView<'_>) -> Vec<Value> {
+/// One Azure entitlement of the customer's Azure plan, with the status given.
+pub(super) fn entitlement(c: &CustomerView<'_>, id: &str, name: &str, status: &str) -> Value {
+    json!({
+        "id": id,
+        "friendlyName": name,
+        "status": status,
+        "subscriptionId": c.azure_plan_id,
+    })
+}
+
+/// The Azure plan's entitlements as they are at `now`.
+fn entitlements(
+    c: &CustomerView<'_>,
+    shared: &Shared,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Value> {
+    let customer = c.tenant_id.as_str();
     c.subscriptions
         .iter()
         .map(|(id, name)| {
-            json!({
-                "id": id.as_str(),
-                "friendlyName": name,
-                "status": "active",
-                "subscriptionId": c.azure_plan_id,
-            })
+            let status = shared
+                .actions
+                .entitlement_status(customer, id.as_str(), now);
+            entitlement(c, id.as_str(), name, status)
         })
         .collect()
 }

@@ -37,6 +37,8 @@ pub(crate) struct Ctx {
     /// Whether `X-NewEventsModel: true` was sent.
     pub new_model: bool,
     pub now: DateTime<Utc>,
+    /// The `If-Match` header, when sent (not empty).
+    pub if_match: Option<String>,
 }
 
 fn invalid(description: &str) -> Reply {
@@ -70,7 +72,7 @@ pub(crate) fn dispatch(
         return crate::webhooks::dispatch(shared, method, &segs, body, ctx.now);
     }
     if is(0, "v1") && super::directory::handles(&segs[1..]) {
-        return super::directory::dispatch(shared, method, &segs[1..], query);
+        return super::directory::dispatch(shared, ctx, method, &segs[1..], query, body);
     }
     if is(0, "v1") && is(1, "fraudEvents") {
         match segs.len() {
@@ -248,8 +250,8 @@ fn quirky_events(
     items
 }
 
-/// A body field by any casing of its name (`EventIds`, `eventIds`).
-fn field<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+/// A body field by any casing of its name (`EventIds`, `eventIds`), unless `null`.
+pub(super) fn field<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
     body.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v)
