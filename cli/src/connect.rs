@@ -30,6 +30,10 @@ pub struct Session {
 /// How many sample alerts `--emulator` serves.
 const EMULATOR_ALERTS: usize = 2_000;
 
+/// How long the emulator takes to show a cancelled or reactivated Azure subscription
+/// (Partner Center: about ten minutes), so that `respond --apply` shows its wait.
+const EMULATOR_ENTITLEMENT_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Session {
     pub async fn open(global: &Global) -> Outcome<Session> {
         let concurrency = usize::from(global.concurrency);
@@ -63,6 +67,7 @@ impl Session {
             let emulator = Emulator::builder()
                 .alerts(EMULATOR_ALERTS)
                 .seed(7)
+                .entitlement_delay(EMULATOR_ENTITLEMENT_DELAY)
                 .start()
                 .await?;
             let url = match kind {

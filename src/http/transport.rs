@@ -87,6 +87,7 @@ impl Request {
     }
 
     /// The request with an `If-Match` header.
+    #[cfg(feature = "response-actions")]
     pub(crate) fn if_match(mut self, etag: String) -> Self {
         self.if_match = Some(etag);
         self
