@@ -21,6 +21,51 @@
 //!    (bounded), and reports: an [`ActionReport`] with the request ids, the status before
 //!    and after, and each alert resolved.
 //!
+//! On the bundled emulator (runs as is):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use partner_alerts::auth::StaticToken;
+//! use partner_alerts::enrich::PartnerCenterDirectory;
+//! use partner_alerts::respond::{Action, Confirmation, Effect, Outcome, Responder};
+//! use partner_alerts::{AlertStatus, GraphClient};
+//!
+//! let emu = partner_alerts_emulator::Emulator::builder().alerts(200).seed(3).start().await?;
+//! let token = || StaticToken::new("emulator");
+//! let graph = GraphClient::builder().base_url(emu.graph_base_url()).credential(token()).build()?;
+//! let directory = PartnerCenterDirectory::builder()
+//!     .base_url(emu.partner_center_base_url())
+//!     .credential(token())
+//!     .build()?;
+//! let responder = Responder::new(directory, Arc::new(graph));
+//!
+//! // An open alert on an Azure plan's Azure subscription.
+//! let alert = emu
+//!     .alerts()
+//!     .into_iter()
+//!     .find(|a| {
+//!         a.status != Some(AlertStatus::Resolved)
+//!             && a.catalog_offer_id.as_deref() == Some("MS-AZR-0017G")
+//!     })
+//!     .unwrap();
+//! let plan = responder.plan_for_alert(&alert, Action::stop()).await?;
+//! assert!(matches!(plan.effect, Effect::CancelAzureSubscription { .. }));
+//! println!("{plan}");
+//!
+//! // The id as the operator typed it after reading the plan.
+//! let typed = alert.subscription_id.as_ref().unwrap().to_string();
+//! let report = responder
+//!     .execute(&plan, &Confirmation::for_azure_subscription(typed))
+//!     .await?;
+//! assert!(matches!(report.outcome, Outcome::Done));
+//! // Cancelled, and every open alert of the subscription resolved as fraud.
+//! assert!(report.is_complete());
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
 //! The token: cancel and reactivate need a user with the Global Administrator and Admin
 //! Agent roles (an App+User token, [`RefreshTokenCredential`](crate::auth::RefreshTokenCredential));
 //! a `403` says so.
