@@ -134,14 +134,14 @@ async fn cancel_waits_for_inactive_resolves_each_open_alert_and_reactivate_resto
         .await
         .unwrap();
     assert!(
-        matches!(plan.effect, Effect::CancelAzureSubscription { .. }),
+        matches!(plan.effect(), Effect::CancelAzureSubscription { .. }),
         "{plan}"
     );
     assert_eq!(
-        plan.customer_name,
+        plan.customer_name().map(str::to_owned),
         emulator_customer_name(&emulator, &customer)
     );
-    let mut planned = plan.open_alerts.clone();
+    let mut planned = plan.open_alerts().to_vec();
     planned.sort();
     let mut expected = open.clone();
     expected.sort();
@@ -199,21 +199,21 @@ async fn cancel_waits_for_inactive_resolves_each_open_alert_and_reactivate_resto
         .await
         .unwrap();
     assert!(
-        matches!(again.effect, Effect::AlreadyDone { .. }),
+        matches!(again.effect(), Effect::AlreadyDone { .. }),
         "{again}"
     );
-    assert!(again.open_alerts.is_empty());
+    assert!(again.open_alerts().is_empty());
 
     let plan = responder
         .plan(&customer, &sub, Action::Reactivate)
         .await
         .unwrap();
     assert!(matches!(
-        plan.effect,
+        plan.effect(),
         Effect::ReactivateAzureSubscription { .. }
     ));
     let report = responder
-        .execute(&plan, &confirmation(&plan))
+        .execute(&plan, &Confirmation::for_azure_subscription(sub.as_str()))
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::Done), "{report:?}");
@@ -277,15 +277,21 @@ async fn a_legacy_subscription_is_suspended_whole_with_its_etag() {
         .await
         .unwrap()
         .without_resolving_alerts();
-    let Effect::SetSubscriptionStatus { subscription, .. } = &plan.effect else {
+    let Effect::SetSubscriptionStatus { subscription, .. } = plan.effect() else {
         panic!("{plan}")
     };
+    // The emulator writes a legacy subscription's id in upper case, its Azure id in lower.
+    let legacy_id = sub.as_str().to_uppercase();
+    assert_eq!(subscription, &legacy_id);
     assert_eq!(
         plan.confirm_with(),
-        Some((Confirms::PartnerCenterSubscription, subscription.as_str()))
+        Some((Confirms::PartnerCenterSubscription, legacy_id.as_str()))
     );
     let report = responder
-        .execute(&plan, &confirmation(&plan))
+        .execute(
+            &plan,
+            &Confirmation::for_partner_center_subscription(&legacy_id),
+        )
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::Done), "{report:?}");
@@ -330,7 +336,10 @@ async fn a_legacy_subscription_is_suspended_whole_with_its_etag() {
         .await
         .unwrap();
     let report = responder
-        .execute(&plan, &confirmation(&plan))
+        .execute(
+            &plan,
+            &Confirmation::for_partner_center_subscription(&legacy_id),
+        )
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::Done));
@@ -428,7 +437,10 @@ async fn an_azure_plan_is_suspended_only_once_none_of_its_subscriptions_is_activ
         .await
         .unwrap();
     let report = responder
-        .execute(&plan, &confirmation(&plan))
+        .execute(
+            &plan,
+            &Confirmation::for_partner_center_subscription(&plan_id),
+        )
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::Done));
@@ -483,4 +495,53 @@ async fn another_customer_s_subscription_is_refused_before_sending() {
         assert!(matches!(err, Error::InvalidInput(_)));
     }
     assert_eq!(pc_writes(&emulator.stats()), 0);
+}
+
+#[tokio::test]
+async fn a_plan_the_state_no_longer_matches_sends_nothing() {
+    let Setup {
+        emulator,
+        responder,
+        ..
+    } = setup().await;
+    let (customer, sub) = subscription_with_open_alerts(&emulator, "MS-AZR-0017G");
+    let confirm = Confirmation::for_azure_subscription(sub.as_str());
+    let stop = responder
+        .plan(&customer, &sub, Action::stop())
+        .await
+        .unwrap();
+    responder
+        .execute(&stop.clone().without_resolving_alerts(), &confirm)
+        .await
+        .unwrap();
+    // Stopped: a stop planned now has nothing to send but the alerts to resolve.
+    let done = responder
+        .plan(&customer, &sub, Action::stop())
+        .await
+        .unwrap();
+    assert!(
+        matches!(done.effect(), Effect::AlreadyDone { .. }),
+        "{done}"
+    );
+    assert!(!done.open_alerts().is_empty());
+    let reactivate = responder
+        .plan(&customer, &sub, Action::Reactivate)
+        .await
+        .unwrap();
+    responder.execute(&reactivate, &confirm).await.unwrap();
+    let writes = pc_writes(&emulator.stats());
+
+    // Running again: neither the stale "already stopped" plan nor the first one (read when
+    // the subscription was active, and still a cancel) resolves alerts on a running
+    // subscription without sending the cancel.
+    let err = responder.execute(&done, &confirm).await.unwrap_err();
+    match &err {
+        Error::InvalidInput(e) => assert!(e.reason().contains("plan again"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(pc_writes(&emulator.stats()), writes);
+    assert_eq!(emulator.stats().batch_items, 0, "no alert resolved");
+    let report = responder.execute(&stop, &confirm).await.unwrap();
+    assert!(matches!(report.outcome, Outcome::Done), "{report:?}");
+    assert_eq!(emulator.stats().entitlement_cancels, 2);
 }

@@ -132,11 +132,15 @@ async fn a_cancel_sends_the_documented_request_and_a_202_without_body_is_accepte
         .plan(&customer, &sub, Action::stop())
         .await
         .unwrap();
-    assert_eq!(plan.customer_name.as_deref(), Some("Fabrikam Ltd"));
+    assert_eq!(plan.customer_name(), Some("Fabrikam Ltd"));
     assert!(
-        matches!(plan.effect, Effect::CancelAzureSubscription { ref azure_plan, .. } if azure_plan == PLAN)
+        matches!(plan.effect(), Effect::CancelAzureSubscription { azure_plan, .. } if azure_plan == PLAN)
     );
-    assert_eq!(plan.open_alerts.len(), 1, "the resolved alert is not open");
+    assert_eq!(
+        plan.open_alerts().len(),
+        1,
+        "the resolved alert is not open"
+    );
     assert_eq!(
         plan.confirm_with(),
         Some((Confirms::AzureSubscription, AZURE_SUB))
@@ -175,8 +179,8 @@ async fn a_cancel_sends_the_documented_request_and_a_202_without_body_is_accepte
         report.request_ids.as_ref().and_then(|i| i.request_id()),
         Some("pc-request-1")
     );
-    // One read before sending, then 1 + 90 / 30 reads, 30 s apart.
-    entitlement.assert_calls(1 + 4);
+    // Read 1 + 90 / 30 times, 30 s apart (planning again read the plan's list).
+    entitlement.assert_calls(4);
     assert_eq!(*sleep.0.lock().unwrap(), vec![Duration::from_secs(30); 3]);
 }
 
@@ -360,8 +364,8 @@ async fn a_stale_etag_is_read_again_once_then_fails() {
         "{err:?}"
     );
     patch.assert_calls(2);
-    // One read before deciding, one before each PATCH.
-    get.assert_calls(3);
+    // A read before each PATCH.
+    get.assert_calls(2);
 }
 
 #[tokio::test]
@@ -417,5 +421,98 @@ async fn alerts_naming_another_customer_refuse_the_plan() {
         Some(&Refusal::AlertsOfAnotherCustomer {
             customers: vec![OTHER_CUSTOMER.to_owned()]
         })
+    );
+}
+
+#[tokio::test]
+async fn a_reactivation_is_a_post_without_body_or_content_type() {
+    let server = MockServer::start();
+    customer_mock(&server);
+    alerts_mock(&server, AZURE_SUB, CUSTOMER);
+    azure_plan_mocks(&server, "inactive");
+    let reactivate = server.mock(|when, then| {
+        when.method(POST)
+            .path(format!(
+                "/v1/customers/{CUSTOMER}/subscriptions/{PLAN}/azureEntitlements/{AZURE_SUB}/reactivate"
+            ))
+            .header("content-length", "0")
+            .header_missing("content-type")
+            .header_exists("ms-requestid");
+        then.status(202);
+    });
+    let responder = responder(&server, Arc::default()).max_wait(Duration::ZERO);
+    let (customer, sub) = ids();
+    let plan = responder
+        .plan(&customer, &sub, Action::Reactivate)
+        .await
+        .unwrap();
+    assert!(matches!(
+        plan.effect(),
+        Effect::ReactivateAzureSubscription { .. }
+    ));
+    let report = responder
+        .execute(&plan, &Confirmation::for_azure_subscription(AZURE_SUB))
+        .await
+        .unwrap();
+    reactivate.assert_calls(1);
+    // The mock still says inactive: accepted, not finished; reactivating resolves nothing.
+    assert!(
+        matches!(report.outcome, Outcome::Pending),
+        "{:?}",
+        report.outcome
+    );
+    assert!(matches!(report.alerts, AlertsOutcome::NotApplicable));
+}
+
+#[tokio::test]
+async fn an_accepted_patch_with_an_unreadable_answer_is_reported_not_an_error() {
+    let server = MockServer::start();
+    customer_mock(&server);
+    alerts_mock(&server, LEGACY, CUSTOMER);
+    server.mock(|when, then| {
+        when.method(GET)
+            .path(format!("/v1/customers/{CUSTOMER}/subscriptions"));
+        then.status(200)
+            .json_body(json!({"items": [legacy_subscription("active", "etag-1")]}));
+    });
+    let path = format!(
+        "/v1/customers/{CUSTOMER}/subscriptions/{}",
+        LEGACY.to_uppercase()
+    );
+    server.mock(|when, then| {
+        when.method(GET).path(path.clone());
+        then.status(200)
+            .json_body(legacy_subscription("active", "etag-1"));
+    });
+    let patch = server.mock(|when, then| {
+        when.method(PATCH).path(path.clone());
+        then.status(200).header("ms-requestid", "pc-patch").body("");
+    });
+    let responder = responder(&server, Arc::default()).max_wait(Duration::ZERO);
+    let (customer, sub) = (
+        TenantId::new(CUSTOMER).unwrap(),
+        SubscriptionId::new(LEGACY).unwrap(),
+    );
+    let plan = responder
+        .plan(&customer, &sub, Action::stop())
+        .await
+        .unwrap()
+        .without_resolving_alerts();
+    let report = responder
+        .execute(
+            &plan,
+            &Confirmation::for_partner_center_subscription(LEGACY),
+        )
+        .await
+        .unwrap();
+    patch.assert_calls(1);
+    assert!(
+        matches!(report.outcome, Outcome::Pending),
+        "{:?}",
+        report.outcome
+    );
+    assert_eq!(
+        report.request_ids.as_ref().and_then(|i| i.request_id()),
+        Some("pc-patch")
     );
 }

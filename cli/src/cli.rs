@@ -143,9 +143,9 @@ after). --apply acts only with --confirm naming the id the plan shows under \"Co
 (the Azure subscription; the Partner Center subscription for a legacy subscription or an
 Azure plan): any other id is refused and nothing is sent.
 
-stop cancels an Azure plan's Azure subscription (reason compromise: billing stops, virtual
-machines are deallocated, storage turns read-only, data is kept 30 to 90 days) or suspends a
-legacy one, waits until Partner Center shows it stopped (about ten minutes; --wait), then
+stop cancels an Azure plan's Azure subscription (reason compromise, the only one Partner
+Center documents: billing stops, virtual machines are deallocated, storage turns read-only,
+data is kept 30 to 90 days) or suspends a legacy one, waits until Partner Center shows it stopped (about ten minutes; --wait), then
 resolves the subscription's open alerts as fraud, each reported (--keep-alerts to leave them).
 reactivate undoes it. suspend-plan suspends the whole Azure plan once none of its
 subscriptions is active, so that no one reactivates them; it also stops the customer's
@@ -295,10 +295,6 @@ pub struct RespondArgs {
     /// The customer's tenant id; by default the one the subscription's alerts name.
     #[arg(long, value_name = "TENANT_ID")]
     pub customer: Option<String>,
-    /// The cancellation reason sent (stop on an Azure plan); Partner Center documents only
-    /// compromise.
-    #[arg(long, value_name = "REASON", default_value = "compromise")]
-    pub reason: String,
     /// Leave the subscription's alerts as they are after a stop.
     #[arg(long)]
     pub keep_alerts: bool,

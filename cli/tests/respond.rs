@@ -95,7 +95,8 @@ async fn the_plan_changes_nothing_and_names_what_to_confirm() {
     );
 
     let o = respond(&emu, &[&sub, "--json"]).await;
-    let plan: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let plan = &doc["plan"];
     assert_eq!(plan["effect"]["kind"], "cancelAzureSubscription");
     assert_eq!(plan["effect"]["reason"], "compromise");
     assert_eq!(plan["customer"], customer.as_str());
@@ -132,7 +133,19 @@ async fn a_wrong_or_missing_confirmation_sends_nothing() {
 async fn a_confirmed_stop_cancels_and_resolves_each_open_alert_and_reactivate_restores_it() {
     let emu = emulator(1).await;
     let (customer, sub, open) = open_subscription(&emu);
-    let o = respond(&emu, &[&sub, "--apply", "--confirm", &sub.to_uppercase()]).await;
+    // Ids as a person may type them: upper case.
+    let o = respond(
+        &emu,
+        &[
+            &sub.to_uppercase(),
+            "--customer",
+            &customer.to_uppercase(),
+            "--apply",
+            "--confirm",
+            &sub.to_uppercase(),
+        ],
+    )
+    .await;
     assert_exit(&o, 0);
     let out = stdout(&o);
     assert!(
@@ -170,13 +183,11 @@ async fn a_confirmed_stop_cancels_and_resolves_each_open_alert_and_reactivate_re
     )
     .await;
     assert_exit(&o, 0);
-    let docs: Vec<Value> = serde_json::Deserializer::from_str(&stdout(&o))
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(docs.len(), 2, "the plan, then the report");
-    assert_eq!(docs[1]["outcome"], "done");
-    assert_eq!(docs[1]["after"], "active");
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["plan"]["effect"]["kind"], "reactivateAzureSubscription");
+    assert_eq!(doc["report"]["outcome"], "done");
+    assert_eq!(doc["report"]["after"], "active");
+    assert_eq!(doc["report"]["alerts"]["outcome"], "notApplicable");
     assert_eq!(
         emu.entitlement_status(&customer, &sub).as_deref(),
         Some("active")
@@ -194,7 +205,11 @@ async fn a_change_not_shown_in_time_exits_3_and_leaves_the_alerts() {
         "{}",
         stdout(&o)
     );
-    assert!(stdout(&o).contains("not resolved yet"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Alerts:        not resolved"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(emu.stats().entitlement_cancels, 1);
     for id in &open {
         let a = emu.alert(&id.parse().unwrap()).unwrap();

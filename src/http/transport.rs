@@ -380,9 +380,11 @@ impl Transport {
         if let Some(body) = &req.body {
             // An empty body (a POST the documentation gives none) is sent as
             // `Content-Length: 0`, without a content type.
-            if !body.is_empty() {
-                builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json");
-            }
+            builder = if body.is_empty() {
+                builder.header(reqwest::header::CONTENT_LENGTH, "0")
+            } else {
+                builder.header(reqwest::header::CONTENT_TYPE, "application/json")
+            };
             builder = builder.body(body.clone());
         }
         let limit = self.settings.max_body_bytes;

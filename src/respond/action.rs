@@ -88,7 +88,8 @@ pub enum Effect {
     /// `POST .../subscriptions/{azure plan}/azureEntitlements/{azure subscription}/cancel`
     /// with the reason; then the entitlement is read until it is no longer `active`.
     /// Billing stops, virtual machines are deallocated, storage turns read-only; the data
-    /// is kept 30 to 90 days. Reversible by [`Action::Reactivate`] within that time.
+    /// is kept 30 to 90 days. [`Action::Reactivate`] may bring it back while the data is
+    /// kept; how long Partner Center allows it is not documented (Q48).
     #[serde(rename_all = "camelCase")]
     CancelAzureSubscription {
         /// The Azure plan's Partner Center subscription id.
@@ -109,6 +110,8 @@ pub enum Effect {
     },
     /// `PATCH /v1/customers/{customer}/subscriptions/{subscription}`: the subscription as
     /// read just before, with only its `status` changed, sent with its ETag in `If-Match`.
+    /// Suspending a legacy subscription blocks its users' access; what happens to its
+    /// running resources is not documented (Q47).
     #[serde(rename_all = "camelCase")]
     SetSubscriptionStatus {
         /// The Partner Center subscription (a legacy subscription, or an Azure plan).
@@ -140,7 +143,8 @@ impl fmt::Display for Effect {
                 f,
                 "cancel Azure subscription {azure_subscription} of Azure plan {azure_plan} \
                  (reason {reason}): billing stops, virtual machines are deallocated, storage \
-                 turns read-only, data is kept 30 to 90 days; reversible with reactivate"
+                 turns read-only, data is kept 30 to 90 days; it can be reactivated while the \
+                 data is kept, not after"
             ),
             Effect::ReactivateAzureSubscription {
                 azure_plan,

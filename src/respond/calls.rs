@@ -5,15 +5,19 @@ use serde_json::{Map, Value};
 
 use super::action::CancellationReason;
 use crate::enrich::{AzureEntitlement, PartnerCenterDirectory, Subscription, SubscriptionStatus};
-use crate::error::{Api, Error, InvalidResponse, RequestIds, Result};
+use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result};
 use crate::http::Request;
 use crate::{SubscriptionId, TenantId};
 
-/// The operation name a `403` is explained by (Global Administrator and Admin Agent).
+/// The operation a `403` of cancel and reactivate is explained by (Global Administrator and
+/// Admin Agent); the subscription's reads and PATCH need Admin Agent only.
 const OPERATION: &str = "respond";
 
 /// Partner Center's answer to a stale `If-Match` (section 10.10).
 const STALE_ETAG: &str = "2055";
+
+/// Partner Center's refusal to suspend an Azure plan with active subscriptions.
+const PLAN_HAS_ACTIVE: &str = "900115";
 
 fn entitlement_url(
     pc: &PartnerCenterDirectory,
@@ -148,37 +152,71 @@ pub(super) async fn subscription(
         "subscriptions",
         subscription.as_str(),
     ]);
-    let response = pc.transport().send(Request::get(url, OPERATION)).await?;
+    let response = pc.transport().send(Request::get(url, "get")).await?;
     RawSubscription::decode(response.json(Api::PartnerCenter)?)
+}
+
+/// What [`set_status`] found or did.
+pub(super) enum SetStatus {
+    /// The subscription read just before had that status already: nothing sent.
+    AlreadyDone,
+    /// Sent and accepted: the PATCH's ids and the status it answered, when its body could be
+    /// read (`None`: read the subscription again to know).
+    Sent(RequestIds, Option<SubscriptionStatus>),
 }
 
 /// Sets a subscription's status (section 10.10): read it, send it back whole with only
 /// `status` changed and its ETag in `If-Match` (Q42); a stale ETag (`2055`) is read again
-/// and sent once more. Returns the subscription as answered and the PATCH's ids.
+/// and sent once more. Only an active or suspended subscription is changed.
 pub(super) async fn set_status(
     pc: &PartnerCenterDirectory,
     customer: &TenantId,
     id: &SubscriptionId,
     to: &SubscriptionStatus,
-) -> Result<(RawSubscription, RequestIds)> {
+) -> Result<SetStatus> {
     let url = pc.url(&["customers", customer.as_str(), "subscriptions", id.as_str()]);
     let mut retried = false;
     loop {
         let current = subscription(pc, customer, id).await?;
+        match &current.status {
+            Some(s) if s == to => return Ok(SetStatus::AlreadyDone),
+            Some(SubscriptionStatus::Active | SubscriptionStatus::Suspended) => {}
+            other => {
+                return Err(InvalidInput::new(
+                    "plan",
+                    format!(
+                        "subscription {id} is now {}: only an active or suspended subscription changes; plan again",
+                        other.as_ref().map_or("of unknown status", |s| s.as_str())
+                    ),
+                )
+                .into());
+            }
+        }
         let body = serde_json::to_vec(&current.with_status(to)).expect("a JSON object serialises");
-        let mut request = Request::write(reqwest::Method::PATCH, url.clone(), body, OPERATION);
-        if let Some(etag) = &current.etag {
-            request = request.if_match(format!("\"{}\"", etag.trim_matches('"')));
+        let mut request = Request::write(reqwest::Method::PATCH, url.clone(), body, "update");
+        match &current.etag {
+            Some(etag) => {
+                request = request.if_match(format!("\"{}\"", etag.trim_matches('"')));
+            }
+            None => tracing::warn!("the subscription came without an ETag: sent without If-Match"),
         }
         match pc.transport().send(request).await {
             Ok(response) => {
-                let ids = response.ids.clone();
-                let answered = RawSubscription::decode(response.json(Api::PartnerCenter)?)?;
-                return Ok((answered, ids));
+                let answered = response
+                    .json::<Map<String, Value>>(Api::PartnerCenter)
+                    .and_then(RawSubscription::decode)
+                    .ok()
+                    .and_then(|s| s.status);
+                return Ok(SetStatus::Sent(response.ids, answered));
             }
             Err(Error::Service(e)) if !retried && e.code.as_deref() == Some(STALE_ETAG) => {
                 tracing::debug!("stale ETag: reading the subscription again");
                 retried = true;
+            }
+            // The plan's own refusal, not a missing role (Q46).
+            Err(Error::Forbidden(mut e)) if e.code.as_deref() == Some(PLAN_HAS_ACTIVE) => {
+                e.missing_permission = None;
+                return Err(Error::Forbidden(e));
             }
             Err(e) => return Err(e),
         }

@@ -18,42 +18,89 @@ use crate::enrich::{
 /// [`Confirmation`](super::Confirmation) naming [`ActionPlan::confirm_with`].
 ///
 /// Its `Display` is the plan as a person should read it before confirming.
+///
+/// Its fields are read-only: a plan is what was read, and executing it acts on exactly the
+/// ids its confirmation was checked against.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[non_exhaustive]
 pub struct ActionPlan {
-    /// What was asked.
-    pub action: Action,
-    /// The customer's tenant id.
-    pub customer: String,
-    /// The customer's company name in Partner Center, when it has one.
-    pub customer_name: Option<String>,
-    /// The Azure subscription id asked about.
-    pub azure_subscription: String,
-    /// The Partner Center subscription found for it (none when refused as not found or
-    /// ambiguous).
-    pub subscription: Option<SubscriptionMatch>,
-    /// Exactly what executing sends, or why nothing may be.
-    pub effect: Effect,
-    /// The subscription's alerts not yet resolved when planned, resolved as fraud after a
-    /// stop (see [`ActionPlan::resolve_alerts`]).
-    pub open_alerts: Vec<AlertId>,
-    /// Whether executing resolves the subscription's open alerts as fraud afterwards (a
-    /// stop, unless [`ActionPlan::without_resolving_alerts`]).
-    pub resolve_alerts: bool,
-    /// When the state was read.
-    pub read_at: DateTime<Utc>,
+    pub(super) action: Action,
+    pub(super) customer: String,
+    pub(super) customer_name: Option<String>,
+    pub(super) azure_subscription: String,
+    pub(super) subscription: Option<SubscriptionMatch>,
+    pub(super) effect: Effect,
+    pub(super) open_alerts: Vec<AlertId>,
+    pub(super) resolve_alerts: bool,
+    pub(super) read_at: DateTime<Utc>,
 }
 
 impl ActionPlan {
-    /// Which id a confirmation must name, and the id; `None` when the plan is refused.
+    /// What was asked.
+    pub fn action(&self) -> &Action {
+        &self.action
+    }
+
+    /// The customer's tenant id.
+    pub fn customer(&self) -> &str {
+        &self.customer
+    }
+
+    /// The customer's company name in Partner Center, when it has one.
+    pub fn customer_name(&self) -> Option<&str> {
+        self.customer_name.as_deref()
+    }
+
+    /// The Azure subscription id asked about.
+    pub fn azure_subscription(&self) -> &str {
+        &self.azure_subscription
+    }
+
+    /// The Partner Center subscription found for it (none when refused as not found or
+    /// ambiguous).
+    pub fn subscription(&self) -> Option<&SubscriptionMatch> {
+        self.subscription.as_ref()
+    }
+
+    /// Exactly what executing sends, or why nothing may be.
+    pub fn effect(&self) -> &Effect {
+        &self.effect
+    }
+
+    /// The subscription's alerts not yet resolved when planned: resolved as fraud after a
+    /// stop (with any raised since), unless [`ActionPlan::without_resolving_alerts`].
+    pub fn open_alerts(&self) -> &[AlertId] {
+        &self.open_alerts
+    }
+
+    /// Whether executing resolves the subscription's open alerts as fraud afterwards.
+    pub fn resolves_alerts(&self) -> bool {
+        self.resolve_alerts
+    }
+
+    /// When the state was read.
+    pub fn read_at(&self) -> DateTime<Utc> {
+        self.read_at
+    }
+
+    /// Which id a confirmation must name, and the id: the one the effect sends to (the
+    /// Azure subscription when nothing but its alerts is left to change); `None` when the
+    /// plan is refused.
     pub fn confirm_with(&self) -> Option<(Confirms, &str)> {
         match &self.effect {
             Effect::Refused(_) => None,
             Effect::SetSubscriptionStatus { subscription, .. } => {
                 Some((Confirms::PartnerCenterSubscription, subscription))
             }
-            _ => Some((Confirms::AzureSubscription, &self.azure_subscription)),
+            Effect::CancelAzureSubscription {
+                azure_subscription, ..
+            }
+            | Effect::ReactivateAzureSubscription {
+                azure_subscription, ..
+            } => Some((Confirms::AzureSubscription, azure_subscription)),
+            Effect::AlreadyDone { .. } => {
+                Some((Confirms::AzureSubscription, &self.azure_subscription))
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! [`Responder`]: plans an action from fresh state, executes it once confirmed, waits for
 //! its final state, then resolves the subscription's open alerts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +13,8 @@ use crate::bulk::Plan;
 use crate::enrich::{EntitlementStatus, Mapping, PartnerCenterDirectory, SubscriptionKind};
 use crate::error::{InvalidInput, RequestIds, Result};
 use crate::{
-    Alert, AlertQuery, AlertSource, AlertStatus, Error, Filter, ResolvedReason, StatusUpdate,
-    SubscriptionId, TenantId, UpdateReport,
+    Alert, AlertId, AlertQuery, AlertSource, AlertStatus, Error, Filter, ResolvedReason,
+    StatusUpdate, SubscriptionId, TenantId, UpdateReport, UpdateTarget,
 };
 
 /// How often the state is read after a change is accepted: Partner Center takes about ten
@@ -23,6 +23,12 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How long the state is read before the outcome is [`Outcome::Pending`] (Q37).
 pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// The shortest time between two reads of the state: these endpoints are throttled.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The most reads of one wait, whatever [`Responder::max_wait`] says.
+const MAX_READS: u128 = 10_000;
 
 /// Plans and executes response actions on the Azure subscriptions of alerts: cancel or
 /// reactivate an Azure plan's Azure subscription, suspend or reactivate a legacy
@@ -226,8 +232,8 @@ impl Responder {
         let others: BTreeSet<String> = alerts
             .iter()
             .filter_map(|a| a.customer_tenant_id.as_ref())
-            .filter(|c| *c != customer)
-            .map(|c| c.as_str().to_owned())
+            .filter(|c| !c.as_str().eq_ignore_ascii_case(customer.as_str()))
+            .map(|c| c.as_str().to_ascii_lowercase())
             .collect();
         plan.open_alerts = alerts
             .iter()
@@ -271,22 +277,25 @@ impl Responder {
         Ok(plan)
     }
 
-    /// Every alert of `azure_subscription`, as the source lists them.
+    /// Every alert of `azure_subscription`, as the source lists them (the id in lower case,
+    /// as the services write GUIDs: whether their filters ignore case is not documented).
     async fn alerts_of(&self, azure_subscription: &SubscriptionId) -> Result<Vec<Alert>> {
-        let query = AlertQuery::new().filter(Filter::subscription_id().eq(azure_subscription));
+        let id = SubscriptionId::new(azure_subscription.as_str().to_ascii_lowercase())?;
+        let query = AlertQuery::new().filter(Filter::subscription_id().eq(&id));
         self.alerts.list(&query).try_collect().await
     }
 
-    /// Executes `plan` once `confirmation` names the id it acts on: reads the state again
-    /// just before sending (nothing is sent when it is already as asked), sends the one
-    /// change, reads the state until it is final (at most [`Responder::max_wait`]), then
-    /// after a stop resolves the subscription's open alerts as fraud, each reported.
+    /// Executes `plan` once `confirmation` names the id it acts on: plans again from the
+    /// state now and goes on only if that gives the same effect (or finds it already done),
+    /// sends the one change, reads the state until it is final (at most
+    /// [`Responder::max_wait`]), then after a stop resolves the subscription's open alerts
+    /// as fraud (those planned and any raised since), each reported.
     ///
     /// # Errors
-    /// Before anything is sent: [`Error::InvalidInput`] for a refused plan or a
-    /// confirmation naming another id. Then the change's own error (the subscription is as
-    /// it was, unless the error is a timeout: read it again). Once the change is accepted,
-    /// errors are in the report.
+    /// Before anything is sent: [`Error::InvalidInput`] for a refused plan, a confirmation
+    /// naming another id, or a plan the state no longer matches ("plan again"). Then the
+    /// change's own error (the subscription is as it was, unless the error is a timeout:
+    /// read it again). Once the change is accepted, errors are in the report.
     pub async fn execute(
         &self,
         plan: &ActionPlan,
@@ -310,10 +319,28 @@ impl Responder {
             .into());
         }
         let customer = TenantId::new(&plan.customer)?;
-        let mut report = self.change(&customer, plan).await?;
+        let subscription = SubscriptionId::new(&plan.azure_subscription)?;
+        // Never act on state read earlier (Q31): the same effect now, or nothing.
+        let now = self
+            .plan(&customer, &subscription, plan.action.clone())
+            .await?;
+        let effect = match (&now.effect, &plan.effect) {
+            (fresh, planned) if fresh == planned => fresh.clone(),
+            (Effect::AlreadyDone { .. }, planned) if !matches!(planned, Effect::Refused(_)) => {
+                now.effect.clone()
+            }
+            (fresh, _) => {
+                return Err(InvalidInput::new(
+                    "plan",
+                    format!(
+                        "the state changed since the plan was read (now: {fresh}): nothing was sent; plan again"
+                    ),
+                )
+                .into());
+            }
+        };
+        let mut report = self.change(&customer, &now, effect).await?;
         tracing::info!(
-            customer = %plan.customer,
-            azure_subscription = %plan.azure_subscription,
             effect = ?report.effect,
             outcome = ?report.outcome,
             before = ?report.before,
@@ -328,7 +355,8 @@ impl Responder {
         } else if !matches!(report.outcome, Outcome::Done | Outcome::AlreadyDone) {
             AlertsOutcome::NotYet
         } else {
-            match self.resolve_alerts(&customer, plan).await {
+            let ids = plan.open_alerts.iter().chain(&now.open_alerts);
+            match self.resolve_alerts(&subscription, ids).await {
                 Ok(r) => AlertsOutcome::Resolved(r),
                 Err(e) => AlertsOutcome::Failed(Arc::new(e)),
             }
@@ -336,109 +364,107 @@ impl Responder {
         Ok(report)
     }
 
-    /// Sends the plan's change, after reading the state again, and waits for its end.
-    async fn change(&self, customer: &TenantId, plan: &ActionPlan) -> Result<ActionReport> {
+    /// Sends `effect` (planned from `now`, just read) and waits for its end.
+    async fn change(
+        &self,
+        customer: &TenantId,
+        now: &ActionPlan,
+        effect: Effect,
+    ) -> Result<ActionReport> {
         let pc = &self.directory;
+        let m = now.subscription.as_ref();
         let mut report = ActionReport {
-            effect: plan.effect.clone(),
+            before: match &effect {
+                Effect::CancelAzureSubscription { .. }
+                | Effect::ReactivateAzureSubscription { .. } => m
+                    .and_then(|m| m.azure_status.as_ref())
+                    .map(ToString::to_string),
+                _ => m.and_then(|m| m.status.as_ref()).map(ToString::to_string),
+            },
+            effect,
             outcome: Outcome::AlreadyDone,
-            before: None,
             after: None,
             request_ids: None,
             alerts: AlertsOutcome::NotApplicable,
         };
-        match &plan.effect {
+        match &report.effect {
             Effect::CancelAzureSubscription {
                 azure_plan,
                 azure_subscription,
-                ..
+                reason,
+            } => {
+                let (plan_id, sub) = (pc_id(azure_plan)?, pc_id(azure_subscription)?);
+                report.request_ids =
+                    Some(calls::cancel(pc, customer, &plan_id, &sub, reason).await?);
+                // Cancelled once it reads anything but active (Q35); no status is not final.
+                let done = |s: Option<&EntitlementStatus>| {
+                    s.is_some_and(|s| *s != EntitlementStatus::Active)
+                };
+                (report.outcome, report.after) = self
+                    .wait(|| async {
+                        let e = calls::entitlement(pc, customer, &plan_id, &sub).await?;
+                        Ok((done(e.status.as_ref()), e.status.map(|s| s.to_string())))
+                    })
+                    .await;
             }
-            | Effect::ReactivateAzureSubscription {
+            Effect::ReactivateAzureSubscription {
                 azure_plan,
                 azure_subscription,
             } => {
-                let reason = match &plan.effect {
-                    Effect::CancelAzureSubscription { reason, .. } => Some(reason),
-                    _ => None,
-                };
                 let (plan_id, sub) = (pc_id(azure_plan)?, pc_id(azure_subscription)?);
-                // Cancelled once no longer active; reactivated once active (Q35).
-                let cancel = reason.is_some();
-                let is_final = move |s: Option<&EntitlementStatus>| {
-                    (s == Some(&EntitlementStatus::Active)) != cancel
-                };
-                let now = calls::entitlement(pc, customer, &plan_id, &sub).await?;
-                report.before = now.status.as_ref().map(ToString::to_string);
-                if is_final(now.status.as_ref()) {
-                    report.effect = Effect::AlreadyDone {
-                        state: format!(
-                            "the Azure subscription is {}",
-                            report.before.as_deref().unwrap_or("of unknown status")
-                        ),
-                    };
-                    report.after = report.before.clone();
-                    return Ok(report);
-                }
-                report.request_ids = Some(match reason {
-                    Some(reason) => calls::cancel(pc, customer, &plan_id, &sub, reason).await?,
-                    None => calls::reactivate(pc, customer, &plan_id, &sub).await?,
-                });
-                let (outcome, after) = self
+                report.request_ids = Some(calls::reactivate(pc, customer, &plan_id, &sub).await?);
+                (report.outcome, report.after) = self
                     .wait(|| async {
                         let e = calls::entitlement(pc, customer, &plan_id, &sub).await?;
-                        Ok((is_final(e.status.as_ref()), e.status.map(|s| s.to_string())))
+                        let active = e.status == Some(EntitlementStatus::Active);
+                        Ok((active, e.status.map(|s| s.to_string())))
                     })
                     .await;
-                report.outcome = outcome;
-                report.after = after;
             }
             Effect::SetSubscriptionStatus {
                 subscription, to, ..
             } => {
                 let id = pc_id(subscription)?;
-                let now = calls::subscription(pc, customer, &id).await?;
-                report.before = now.status.as_ref().map(ToString::to_string);
-                if now.status.as_ref() == Some(to) {
-                    report.effect = Effect::AlreadyDone {
-                        state: format!("the subscription is {to}"),
-                    };
-                    report.after = report.before.clone();
-                    return Ok(report);
-                }
-                let (answered, ids) = calls::set_status(pc, customer, &id, to).await?;
-                report.request_ids = Some(ids);
-                if answered.status.as_ref() == Some(to) {
-                    report.outcome = Outcome::Done;
-                    report.after = answered.status.map(|s| s.to_string());
-                } else {
-                    let (outcome, after) = self
-                        .wait(|| async {
-                            let s = calls::subscription(pc, customer, &id).await?;
-                            Ok((
-                                s.status.as_ref() == Some(to),
-                                s.status.map(|s| s.to_string()),
-                            ))
-                        })
-                        .await;
-                    report.outcome = outcome;
-                    report.after = after;
+                match calls::set_status(pc, customer, &id, to).await? {
+                    calls::SetStatus::AlreadyDone => {
+                        report.after = Some(to.to_string());
+                        report.effect = Effect::AlreadyDone {
+                            state: format!("the subscription is {to}"),
+                        };
+                    }
+                    calls::SetStatus::Sent(ids, answered) => {
+                        report.request_ids = Some(ids);
+                        if answered.as_ref() == Some(to) {
+                            report.outcome = Outcome::Done;
+                            report.after = Some(to.to_string());
+                        } else {
+                            (report.outcome, report.after) = self
+                                .wait(|| async {
+                                    let s = calls::subscription(pc, customer, &id).await?;
+                                    let done = s.status.as_ref() == Some(to);
+                                    Ok((done, s.status.map(|s| s.to_string())))
+                                })
+                                .await;
+                        }
+                    }
                 }
             }
-            Effect::AlreadyDone { .. } => {}
+            Effect::AlreadyDone { .. } => report.after = report.before.clone(),
             Effect::Refused(_) => unreachable!("a refused plan has no confirmation"),
         }
         Ok(report)
     }
 
     /// Reads with `read` until it says the state is final, at most [`Responder::max_wait`]
-    /// apart by [`Responder::poll_interval`]: bounded by a count of reads, not a clock.
+    /// apart by [`Responder::poll_interval`] (at least [`MIN_POLL_INTERVAL`]): bounded by a
+    /// count of reads, not a clock.
     async fn wait<F, Fut>(&self, read: F) -> (Outcome, Option<String>)
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<(bool, Option<String>)>>,
     {
-        let every = self.poll_interval.max(Duration::from_millis(1));
-        let reads = 1 + (self.max_wait.as_millis() / every.as_millis()) as u64;
+        let every = self.poll_interval.max(MIN_POLL_INTERVAL);
+        let reads = (self.max_wait.as_millis() / every.as_millis()).min(MAX_READS) as u64 + 1;
         let sleep = self.directory.transport().settings().sleep.clone();
         let mut last = None;
         for i in 0..reads {
@@ -454,18 +480,29 @@ impl Responder {
         (Outcome::Pending, last)
     }
 
-    /// Resolves the subscription's open alerts of `customer` as fraud, listed again now.
-    async fn resolve_alerts(&self, customer: &TenantId, plan: &ActionPlan) -> Result<UpdateReport> {
-        let id = SubscriptionId::new(&plan.azure_subscription)?;
-        let open = self.alerts_of(&id).await?.into_iter().filter(|a| {
-            a.status != Some(AlertStatus::Resolved)
-                && a.customer_tenant_id.as_ref().is_none_or(|c| c == customer)
-        });
+    /// Resolves as fraud the alerts `ids` (each read again, those already resolved
+    /// skipped, those unreadable failed) and any other open alert of the subscription
+    /// listed now, each in the report once.
+    async fn resolve_alerts(
+        &self,
+        subscription: &SubscriptionId,
+        ids: impl Iterator<Item = &AlertId>,
+    ) -> Result<UpdateReport> {
+        let mut seen = HashSet::new();
+        let targets: Vec<UpdateTarget> = ids
+            .filter(|id| seen.insert((*id).clone()))
+            .map(|id| UpdateTarget::new(id.clone(), Some(subscription.clone())))
+            .collect();
         let source = &*self.alerts;
-        Plan::from_alerts(source, open, StatusUpdate::resolved(ResolvedReason::Fraud))?
-            .only_unresolved()
-            .apply(source)
-            .await
+        Plan::new(
+            source,
+            &targets,
+            StatusUpdate::resolved(ResolvedReason::Fraud),
+        )
+        .await?
+        .only_unresolved()
+        .apply(source)
+        .await
     }
 }
 

@@ -6,8 +6,7 @@ use std::io::{self, BufWriter, Write};
 use std::time::Duration;
 
 use partner_alerts::respond::{
-    Action, ActionPlan, ActionReport, AlertsOutcome, CancellationReason, Confirmation, Outcome,
-    Responder,
+    Action, ActionPlan, ActionReport, AlertsOutcome, Confirmation, Outcome, Responder,
 };
 use partner_alerts::{AlertQuery, Filter, SubscriptionId, TenantId, UpdateReport};
 use serde_json::{Value, json};
@@ -44,12 +43,7 @@ pub async fn run(session: &Session, args: &RespondArgs, json: bool) -> CommandOu
         .poll_interval(poll.to_std().unwrap_or(Duration::from_secs(30)))
         .max_wait(args.wait.to_std().unwrap_or_default());
     let action = match args.action {
-        RespondAction::Stop => Action::Stop {
-            reason: match args.reason.to_ascii_lowercase().as_str() {
-                "compromise" => CancellationReason::Compromise,
-                _ => CancellationReason::Other(args.reason.clone()),
-            },
-        },
+        RespondAction::Stop => Action::stop(),
         RespondAction::Reactivate => Action::Reactivate,
         RespondAction::SuspendPlan => Action::SuspendAzurePlan,
         RespondAction::ReactivatePlan => Action::ReactivateAzurePlan,
@@ -59,24 +53,29 @@ pub async fn run(session: &Session, args: &RespondArgs, json: bool) -> CommandOu
         plan = plan.without_resolving_alerts();
     }
     let mut out = BufWriter::new(io::stdout().lock());
-    if json {
-        serde_json::to_writer_pretty(&mut out, &plan)?;
-    } else {
-        write!(out, "{plan}")?;
+    if !json {
+        writeln!(out, "{plan}")?;
+        out.flush()?;
     }
-    writeln!(out)?;
-    out.flush()?;
     if let Some(refusal) = plan.refusal() {
+        if json {
+            serde_json::to_writer_pretty(&mut out, &json!({ "plan": plan }))?;
+            writeln!(out)?;
+        }
         return Err(Failure::Usage(format!(
             "refused, nothing was sent: {refusal}"
         )));
     }
     let Some(typed) = &args.confirm else {
+        if json {
+            serde_json::to_writer_pretty(&mut out, &json!({ "plan": plan }))?;
+            writeln!(out)?;
+        }
         let (_, id) = plan.confirm_with().expect("a plan not refused");
         eprintln!(
-            "plan only: nothing was changed. To act: partner-alerts respond {} {}--apply --confirm {id}",
+            "plan only: nothing was changed. To act: partner-alerts respond {}{} --apply --confirm {id}",
             args.subscription,
-            action_flag(args.action),
+            repeated_flags(args),
         );
         return Ok(());
     };
@@ -85,7 +84,8 @@ pub async fn run(session: &Session, args: &RespondArgs, json: bool) -> CommandOu
         .execute(&plan, &Confirmation::new(confirms, typed))
         .await?;
     if json {
-        serde_json::to_writer_pretty(&mut out, &report_json(&report))?;
+        let doc = json!({ "plan": plan, "report": report_json(&report) });
+        serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
         print_report(&mut out, &plan, &report)?;
@@ -94,14 +94,23 @@ pub async fn run(session: &Session, args: &RespondArgs, json: bool) -> CommandOu
     outcome(&report)
 }
 
-/// The `--action` flag to repeat in the hint, when not the default.
-fn action_flag(action: RespondAction) -> &'static str {
-    match action {
-        RespondAction::Stop => "",
-        RespondAction::Reactivate => "--action reactivate ",
-        RespondAction::SuspendPlan => "--action suspend-plan ",
-        RespondAction::ReactivatePlan => "--action reactivate-plan ",
+/// The options the hint must repeat for the same plan.
+fn repeated_flags(args: &RespondArgs) -> String {
+    let mut flags = String::new();
+    match args.action {
+        RespondAction::Stop => {}
+        RespondAction::Reactivate => flags.push_str(" --action reactivate"),
+        RespondAction::SuspendPlan => flags.push_str(" --action suspend-plan"),
+        RespondAction::ReactivatePlan => flags.push_str(" --action reactivate-plan"),
     }
+    if let Some(c) = &args.customer {
+        flags.push_str(" --customer ");
+        flags.push_str(c);
+    }
+    if args.keep_alerts {
+        flags.push_str(" --keep-alerts");
+    }
+    flags
 }
 
 /// The customer the subscription's alerts name: exactly one, or a usage error.
@@ -109,15 +118,18 @@ async fn customer_of(
     source: &dyn partner_alerts::AlertSource,
     subscription: &SubscriptionId,
 ) -> Result<TenantId, Failure> {
-    let query = AlertQuery::new().filter(Filter::subscription_id().eq(subscription));
+    // As the library lists them: GUIDs in lower case.
+    let id = SubscriptionId::new(subscription.as_str().to_ascii_lowercase())?;
+    let query = AlertQuery::new().filter(Filter::subscription_id().eq(&id));
     let alerts: Vec<_> = source.list(&query).try_collect().await?;
-    let customers: BTreeSet<TenantId> = alerts
+    let customers: BTreeSet<String> = alerts
         .into_iter()
         .filter_map(|a| a.customer_tenant_id)
+        .map(|c| c.as_str().to_ascii_lowercase())
         .collect();
     let mut it = customers.iter();
     match (it.next(), it.next()) {
-        (Some(c), None) => Ok(c.clone()),
+        (Some(c), None) => Ok(TenantId::new(c)?),
         (None, _) => Err(Failure::Usage(format!(
             "no alert names subscription {subscription}: give its customer with --customer"
         ))),
@@ -125,7 +137,7 @@ async fn customer_of(
             "the alerts of subscription {subscription} name several customers ({}): give one with --customer",
             customers
                 .iter()
-                .map(TenantId::as_str)
+                .map(String::as_str)
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
@@ -158,13 +170,13 @@ fn print_report(out: &mut impl Write, plan: &ActionPlan, r: &ActionReport) -> io
         Outcome::Pending => writeln!(
             out,
             "               Partner Center accepted it but does not show it finished yet: run `respond {}` again later to see it",
-            plan.azure_subscription
+            plan.azure_subscription()
         )?,
         Outcome::Unconfirmed(e) => writeln!(
             out,
             "               sent, but reading it back failed ({}): run `respond {}` again to see it",
             with_request_id(e),
-            plan.azure_subscription
+            plan.azure_subscription()
         )?,
         _ => {}
     }
@@ -187,7 +199,7 @@ fn print_report(out: &mut impl Write, plan: &ActionPlan, r: &ActionReport) -> io
         }
         AlertsOutcome::NotYet => writeln!(
             out,
-            "Alerts:        not resolved yet: the subscription has not stopped"
+            "Alerts:        not resolved: the subscription is not shown stopped yet"
         )?,
         AlertsOutcome::Failed(e) => writeln!(
             out,
