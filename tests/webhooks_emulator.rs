@@ -139,7 +139,16 @@ async fn register_raise_receive_verify_and_read_the_alert() {
     let (headers, body) = next(&mut rx).await;
     let test = verifier.verify(&headers, &body).await.unwrap();
     assert!(test.is_test());
-    let delivery = reg.test_event_delivery(&sent.correlation_id).await.unwrap();
+    // The emulator records the delivery once the receiver's answer is back, a moment after
+    // the receiver has the body: read until it is there (bounded).
+    let mut delivery = reg.test_event_delivery(&sent.correlation_id).await.unwrap();
+    for _ in 0..100 {
+        if delivery.status.as_deref() == Some("completed") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        delivery = reg.test_event_delivery(&sent.correlation_id).await.unwrap();
+    }
     assert_eq!(delivery.status.as_deref(), Some("completed"));
     assert_eq!(delivery.results[0].response_code.as_deref(), Some("OK"));
     emu.shutdown().await;
