@@ -37,8 +37,12 @@ impl Progress {
     }
 
     pub fn inc(&self) {
+        self.inc_by(1);
+    }
+
+    pub fn inc_by(&self, n: u64) {
         if let Some(b) = &self.0 {
-            b.inc(1);
+            b.inc(n);
         }
     }
 

@@ -54,7 +54,8 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
         };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    match format {
+    // The table is sorted, so it is written once every alert is in (and the bar gone).
+    let table_rows = match format {
         Format::Jsonl => {
             while let Some(item) = alerts.next().await {
                 match item {
@@ -76,6 +77,7 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
                     Err(e) => problems.record(&e, &progress),
                 }
             }
+            None
         }
         Format::Csv => {
             let mut csv = CsvExport::builder()
@@ -98,6 +100,7 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
                 }
             }
             csv.finish()?;
+            None
         }
         _ => {
             let mut all: Vec<TenantAlert> = Vec::new();
@@ -110,16 +113,16 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
                     Err(e) => problems.record(&e, &progress),
                 }
             }
-            progress.finish();
-            all.sort_by(|a, b| table::urgency(&a.alert, &b.alert));
-            table::write_table(&mut out, &all, session.multi, Utc::now())?;
-            let unresolved = all.iter().filter(|a| a.alert.is_unresolved()).count();
-            eprintln!("{} alerts, {unresolved} unresolved", all.len());
-            out.flush()?;
-            return problems.outcome();
+            Some(all)
         }
-    }
+    };
     progress.finish();
+    if let Some(mut all) = table_rows {
+        all.sort_by(|a, b| table::urgency(&a.alert, &b.alert));
+        table::write_table(&mut out, &all, session.multi, Utc::now())?;
+        let unresolved = all.iter().filter(|a| a.alert.is_unresolved()).count();
+        eprintln!("{} alerts, {unresolved} unresolved", all.len());
+    }
     out.flush()?;
     problems.outcome()
 }

@@ -260,9 +260,7 @@ async fn apply(
     for (tenant, plan) in plans {
         let source = session.tenants.source(tenant).expect("a planned tenant");
         let report = plan.apply(&**source).await?;
-        for _ in 0..plan.changes().count() {
-            progress.inc();
-        }
+        progress.inc_by(plan.changes().count() as u64);
         reports.push((tenant, report));
     }
     progress.finish();
