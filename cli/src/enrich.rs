@@ -72,13 +72,13 @@ pub fn require(directory: Option<&Directory>) -> Outcome<Enricher> {
     }
 }
 
-/// A breakdown by customer tenant id keyed by the customers' names instead (the id where no
-/// name was found, and `name (id)` for a name two customers share), looked up at once.
-pub async fn by_customer_name(
+/// The customers' names for `ids` (tenant ids), looked up at once: `name`, or `name (id)`
+/// for a name two of them share; ids with no name found are left out.
+pub async fn customer_names<'a>(
     enricher: &Enricher,
-    by_customer: &BTreeMap<String, Tally>,
-) -> BTreeMap<String, Tally> {
-    let names: HashMap<&String, Option<String>> = futures::stream::iter(by_customer.keys())
+    ids: impl Iterator<Item = &'a String>,
+) -> HashMap<String, String> {
+    let names: Vec<(&String, String)> = futures::stream::iter(ids)
         .map(|id| async move {
             let name = match TenantId::new(id) {
                 Ok(t) => enricher
@@ -89,24 +89,38 @@ pub async fn by_customer_name(
                 // `(none)`: alerts without a customer.
                 Err(_) => None,
             };
-            (id, name)
+            name.map(|n| (id, n))
         })
         .buffer_unordered(16)
+        .filter_map(|n| async move { n })
         .collect()
         .await;
     let mut uses: HashMap<&str, usize> = HashMap::new();
-    for name in names.values().flatten() {
+    for (_, name) in &names {
         *uses.entry(name).or_default() += 1;
     }
+    names
+        .iter()
+        .map(|(id, name)| {
+            let shown = if uses[name.as_str()] == 1 {
+                name.clone()
+            } else {
+                format!("{name} ({id})")
+            };
+            ((*id).clone(), shown)
+        })
+        .collect()
+}
+
+/// A breakdown by customer tenant id keyed by the customers' names instead (the id where no
+/// name was found, and `name (id)` for a name two customers share).
+pub async fn by_customer_name(
+    enricher: &Enricher,
+    by_customer: &BTreeMap<String, Tally>,
+) -> BTreeMap<String, Tally> {
+    let names = customer_names(enricher, by_customer.keys()).await;
     by_customer
         .iter()
-        .map(|(id, tally)| {
-            let key = match &names[id] {
-                Some(name) if uses[name.as_str()] == 1 => name.clone(),
-                Some(name) => format!("{name} ({id})"),
-                None => id.clone(),
-            };
-            (key, *tally)
-        })
+        .map(|(id, tally)| (names.get(id).unwrap_or(id).clone(), *tally))
         .collect()
 }

@@ -1,7 +1,7 @@
 //! The dashboard as one self-contained HTML file: inline CSS and SVG, no script, nothing
 //! loaded from anywhere, so it opens offline and can be mailed as it is.
 
-use std::collections::BinaryHeap;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::fmt::Write;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -24,6 +24,8 @@ pub struct Report {
     days: [DayCounts; DAYS],
     open: BinaryHeap<OpenRow>,
     open_total: u64,
+    /// Customers' names by tenant id (`--enrich`), shown for the open alerts.
+    customer_names: HashMap<String, String>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -53,7 +55,22 @@ impl Report {
             days: [DayCounts::default(); DAYS],
             open: BinaryHeap::new(),
             open_total: 0,
+            customer_names: HashMap::new(),
         }
+    }
+
+    /// The customers of the open alerts listed (tenant ids).
+    pub fn open_customers(&self) -> BTreeSet<String> {
+        self.open
+            .iter()
+            .filter(|r| !r.customer.is_empty())
+            .map(|r| r.customer.clone())
+            .collect()
+    }
+
+    /// Shows these names (by tenant id) for the open alerts' customers, the id as a tooltip.
+    pub fn name_customers(&mut self, names: HashMap<String, String>) {
+        self.customer_names = names;
     }
 
     pub fn add(&mut self, ta: &TenantAlert) {
@@ -292,7 +309,7 @@ impl Report {
             };
             let _ = writeln!(
                 h,
-                "<tr class=\"{class}\">{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"id\">{}</td><td class=\"id\">{}</td></tr>",
+                "<tr class=\"{class}\">{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td class=\"id\">{}</td></tr>",
                 if with_tenant {
                     format!("<td>{}</td>", esc(&r.tenant))
                 } else {
@@ -302,7 +319,10 @@ impl Report {
                 esc(&r.severity),
                 esc(&r.status),
                 esc(&r.name),
-                esc(&r.customer),
+                match self.customer_names.get(&r.customer) {
+                    Some(name) => format!("<td title=\"{}\">{}</td>", esc(&r.customer), esc(name)),
+                    None => format!("<td class=\"id\">{}</td>", esc(&r.customer)),
+                },
                 esc(&r.id),
             );
         }

@@ -116,6 +116,25 @@ fn the_dashboard_breaks_down_by_customer_name() {
     );
 }
 
+#[test]
+fn the_html_report_names_the_open_alerts_customers() {
+    let dir = std::env::temp_dir().join(format!("pa-enrich-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("report.html");
+    let file = path.to_str().unwrap();
+    ok(&run(&["--emulator", "dashboard", "--html", file]));
+    let plain = std::fs::read_to_string(&path).unwrap();
+    ok(&run(&["--emulator", "dashboard", "--enrich", "--html", file]));
+    let named = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let rows = |html: &str| html.matches("<td title=\"").count();
+    assert_eq!(rows(&plain), 0, "ids only without --enrich");
+    // Every open row shows a name, its tenant id as the tooltip.
+    let open = named.split("<table class=\"alerts\">").nth(1).unwrap();
+    assert_eq!(rows(open), open.matches("<tr class=").count(), "{open:.2000}");
+    assert!(rows(open) > 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn partner_center_url_names_the_directory_and_a_dead_one_loses_no_alert() {
     // A directory other than the bundled emulator's: another emulator with the same seed.

@@ -69,6 +69,12 @@ pub async fn run(session: &Session, args: &DashboardArgs, json: bool) -> Outcome
         // One lookup per customer, after the listing: the figures do not wait for names.
         dashboard.by_customer =
             crate::enrich::by_customer_name(enricher, &dashboard.by_customer).await;
+        if html_file.is_some() {
+            // Cached by now: the open alerts' customers are among the breakdown's.
+            let customers = report.open_customers();
+            let names = crate::enrich::customer_names(enricher, customers.iter()).await;
+            report.name_customers(names);
+        }
     }
     let mut out = io::stdout().lock();
     if json {
