@@ -243,7 +243,8 @@ pub struct ListArgs {
     #[arg(long)]
     pub bom: bool,
     /// Add the customer's, reseller's and subscription's names from Partner Center (CSV:
-    /// three columns after the ids; JSON lines: `names`). Not with --tenants.
+    /// three columns after the ids; JSON lines: `names`; the table: a CUSTOMER column, 20
+    /// columns wider). Not with --tenants.
     #[arg(long, conflicts_with = "select")]
     pub enrich: bool,
 }

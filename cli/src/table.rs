@@ -1,6 +1,7 @@
 //! Alerts as text: the triage table (most urgent first, 100 columns) and one alert in full.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -13,6 +14,7 @@ const STATUS: usize = 13;
 const SEVERITY: usize = 6;
 const AGE: usize = 5;
 const TENANT: usize = 12;
+const CUSTOMER: usize = 20;
 const MIN_NAME: usize = 12;
 
 /// Most urgent first: unresolved before the rest, then by severity (high first), then the
@@ -41,11 +43,14 @@ pub fn urgency(a: &Alert, b: &Alert) -> Ordering {
 
 /// Writes `alerts` (already sorted) as a table `WIDTH` columns wide: the alert's name takes
 /// what the other columns leave, and the id is never cut (it is what `get` takes). Partner
-/// Center's 73-character event ids make the line longer than `WIDTH`.
+/// Center's 73-character event ids make the line longer than `WIDTH`. With
+/// `customer_names` (by tenant id, `--enrich`), a CUSTOMER column widens it by its own width
+/// (the tenant id where no name was found).
 pub fn write_table(
     out: &mut impl Write,
     alerts: &[TenantAlert],
     with_tenant: bool,
+    customer_names: Option<&HashMap<String, String>>,
     now: DateTime<Utc>,
 ) -> io::Result<()> {
     let id_width = alerts
@@ -62,6 +67,9 @@ pub fn write_table(
     if with_tenant {
         write!(out, "{:<TENANT$} ", "TENANT")?;
     }
+    if customer_names.is_some() {
+        write!(out, "{:<CUSTOMER$} ", "CUSTOMER")?;
+    }
     writeln!(
         out,
         "{:<STATUS$} {:<SEVERITY$} {:>AGE$} {:<name_width$} ID",
@@ -71,6 +79,11 @@ pub fn write_table(
         let a = &ta.alert;
         if with_tenant {
             write!(out, "{:<TENANT$} ", clip(&ta.tenant, TENANT))?;
+        }
+        if let Some(names) = customer_names {
+            let id = a.customer_tenant_id.as_ref().map(|c| c.as_str());
+            let shown = id.map_or("-", |id| names.get(id).map_or(id, String::as_str));
+            write!(out, "{:<CUSTOMER$} ", clip(shown, CUSTOMER))?;
         }
         writeln!(
             out,

@@ -117,6 +117,23 @@ fn the_dashboard_breaks_down_by_customer_name() {
 }
 
 #[test]
+fn the_table_gains_a_customer_column_with_names() {
+    let out = ok(&run(&["--emulator", "list", "--status", "active", "--enrich"]));
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with("CUSTOMER "), "{out:.400}");
+    let customers: Vec<String> = lines
+        .map(|l| l.chars().take(20).collect::<String>().trim_end().to_owned())
+        .collect();
+    assert!(!customers.is_empty());
+    for c in &customers {
+        assert!(
+            !c.is_empty() && c != "-" && c.chars().filter(|c| *c == '-').count() < 4,
+            "a name, not an id: {c:?}"
+        );
+    }
+}
+
+#[test]
 fn the_html_report_names_the_open_alerts_customers() {
     let dir = std::env::temp_dir().join(format!("pa-enrich-html-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -124,14 +141,24 @@ fn the_html_report_names_the_open_alerts_customers() {
     let file = path.to_str().unwrap();
     ok(&run(&["--emulator", "dashboard", "--html", file]));
     let plain = std::fs::read_to_string(&path).unwrap();
-    ok(&run(&["--emulator", "dashboard", "--enrich", "--html", file]));
+    ok(&run(&[
+        "--emulator",
+        "dashboard",
+        "--enrich",
+        "--html",
+        file,
+    ]));
     let named = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     let rows = |html: &str| html.matches("<td title=\"").count();
     assert_eq!(rows(&plain), 0, "ids only without --enrich");
     // Every open row shows a name, its tenant id as the tooltip.
     let open = named.split("<table class=\"alerts\">").nth(1).unwrap();
-    assert_eq!(rows(open), open.matches("<tr class=").count(), "{open:.2000}");
+    assert_eq!(
+        rows(open),
+        open.matches("<tr class=").count(),
+        "{open:.2000}"
+    );
     assert!(rows(open) > 0);
 }
 

@@ -1,5 +1,6 @@
 //! `partner-alerts list`: a table, JSON lines, the CSV export or the count.
 
+use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Write};
 
 use chrono::Utc;
@@ -41,16 +42,18 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
     });
     let mut problems = Problems::new(session.multi, session.tenants.len());
     let listed = session.tenants.list(&query);
-    // Each alert with its names when --enrich asks (the table shows none).
+    let enricher = match args.enrich {
+        true => Some(crate::enrich::require(session.directory.as_ref())?),
+        false => None,
+    };
+    // Each alert with its names when --enrich asks (the table names customers once sorted).
     let mut alerts: BoxStream<'static, Result<(TenantAlert, Option<Names>), TenantError>> =
-        if args.enrich && format != Format::Table {
-            let enricher = crate::enrich::require(session.directory.as_ref())?;
-            enricher
+        match &enricher {
+            Some(enricher) if format != Format::Table => enricher
                 .stream(listed)
                 .map_ok(|e| (e.item, Some(e.names)))
-                .boxed()
-        } else {
-            listed.map_ok(|ta| (ta, None)).boxed()
+                .boxed(),
+            _ => listed.map_ok(|ta| (ta, None)).boxed(),
         };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -119,7 +122,18 @@ pub async fn run(session: &Session, args: &ListArgs, json: bool) -> Outcome {
     progress.finish();
     if let Some(mut all) = table_rows {
         all.sort_by(|a, b| table::urgency(&a.alert, &b.alert));
-        table::write_table(&mut out, &all, session.multi, Utc::now())?;
+        let names = match &enricher {
+            Some(enricher) => {
+                let customers: BTreeSet<String> = all
+                    .iter()
+                    .filter_map(|a| a.alert.customer_tenant_id.as_ref())
+                    .map(|c| c.as_str().to_owned())
+                    .collect();
+                Some(crate::enrich::customer_names(enricher, customers.iter()).await)
+            }
+            None => None,
+        };
+        table::write_table(&mut out, &all, session.multi, names.as_ref(), Utc::now())?;
         let unresolved = all.iter().filter(|a| a.alert.is_unresolved()).count();
         eprintln!("{} alerts, {unresolved} unresolved", all.len());
     }
