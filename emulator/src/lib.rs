@@ -150,23 +150,27 @@
 //! the documentation's example; it changes with every accepted `PATCH`).
 //!
 //! **Partner Center response actions** (reference sections 10.7 to 10.10), with state the
-//! reads above show (in memory, not in the state file; everything starts `active`):
+//! reads above show (everything starts `active`, subscriptions with `autoRenewEnabled`
+//! `true`; kept in the [state file](EmulatorBuilder::state_file) with the alerts, so a
+//! restarted emulator still shows what was cancelled or suspended):
 //!
 //! | Request | Answer |
 //! |---|---|
 //! | `POST /v1/customers/{c}/subscriptions/{azure plan}/azureEntitlements/{id}/cancel` with `{"cancellationReason": "compromise"}` | `200` and the entitlement as it is now; `inactive` once the [delay](EmulatorBuilder::entitlement_delay) has passed |
 //! | `POST .../azureEntitlements/{id}/reactivate` (no body) | `202`, empty; `active` once the delay has passed |
-//! | `PATCH /v1/customers/{c}/subscriptions/{id}` with the subscription, `status` `suspended` or `active`, and `If-Match: "<etag>"` | `200` and the subscription with its new status and ETag |
+//! | `PATCH /v1/customers/{c}/subscriptions/{id}` with the subscription (its `id` the path's), `status` `suspended` or `active`, and `If-Match: "<etag>"` | `200` and the subscription with its new status and ETag; `autoRenewEnabled` `false` unless the body had it `true` |
 //!
-//! Errors, in Partner Center's shape: a customer id that is no GUID, a missing or non-JSON
-//! body (`"The Azure entitlement cancellation request content is required"`), a `PATCH`
-//! without a valid `status` are `400 800002`; a reason other than `compromise` (any case)
-//! `400 900307`; an unknown customer `404 60003`; a plan that is not the customer's Azure
-//! plan (or a legacy customer) `404 20003`; an unknown entitlement `404 800111`;
-//! reactivating an active entitlement, or one under a suspended plan, `400 900337`; an
-//! `If-Match` that is not the current ETag (quoted or not) `400 2055`; suspending an Azure
-//! plan while one of its entitlements is active (or still being cancelled) `403 900115`.
-//! Other methods are a `405` with `Allow`. Counted in [`Stats::entitlement_cancels`],
+//! Errors, in Partner Center's shape: a customer id that is no GUID, an Azure plan or
+//! entitlement id that is no GUID (cancel, reactivate), a missing or non-JSON body (`"The
+//! Azure entitlement cancellation request content is required"`), a `PATCH` body without
+//! the subscription's `id` (key in any case, the value the path's in any case) or without a
+//! valid `status` are `400 800002`, checked in that order; a reason other than
+//! `compromise` (any case) `400 900307`; an unknown customer `404 60003`; a plan that is
+//! not the customer's Azure plan (or a legacy customer) `404 20003`; an unknown
+//! entitlement `404 800111`; reactivating an active entitlement, or one under a suspended
+//! plan, `400 900337`; an `If-Match` that is not the current ETag (quoted or not) `400
+//! 2055`; suspending an Azure plan while one of its entitlements is active (or still being
+//! cancelled) `403 900115`. Other methods are a `405` with `Allow`. Counted in [`Stats::entitlement_cancels`],
 //! [`Stats::entitlement_reactivations`], [`Stats::subscription_patches`] and
 //! [`Stats::patches_without_if_match`]; [`Emulator::entitlement_status`],
 //! [`Emulator::subscription_status`] and [`Emulator::subscription_patch_bodies`] show the
@@ -235,7 +239,13 @@
 //!   cancel. A cancel body without `cancellationReason` is a `900307` (reason `''`). A
 //!   `PATCH` without `If-Match` is accepted (the documentation's examples differ; the .NET
 //!   SDK never sends it) and counted; any accepted `PATCH` gives a new ETag, even to the
-//!   status the subscription had; only `status` is read from its body.
+//!   status the subscription had. Its body must carry the subscription's `id`; of the rest
+//!   only `status` and `autoRenewEnabled` are read. The documentation warns that a minimal
+//!   body can silently reset `autoRenewEnabled` (and delete next-term instructions): an
+//!   accepted body without `"autoRenewEnabled": true` turns it off, and later reads show
+//!   `false`, so a client that sends only `id` and `status` visibly loses it. Generated
+//!   subscriptions show `true` (the documentation's legacy example shows `false`) for
+//!   that reason.
 //! - The scheduled changes ([`Emulator::change_random_alert`]) are made by
 //!   [`COLLEAGUE_UPN`], so that a test can tell them from its own writes
 //!   ([`EMULATOR_UPN`]); severity and `lastObservedDateTime` changes add no activity log
@@ -362,7 +372,10 @@ impl EmulatorBuilder {
     /// Keeps the state in this JSON file: loaded at start if it exists (instead of
     /// generating alerts), rewritten atomically after changes by a background writer (a
     /// burst of changes makes one write); [`Emulator::shutdown`] and dropping the handle
-    /// write the last state.
+    /// write the last state. The state is the alerts and the Partner Center response
+    /// actions' state (entitlements cancelled or being cancelled, subscriptions suspended,
+    /// their ETags and `autoRenewEnabled`; not [`Emulator::subscription_patch_bodies`]), the
+    /// latter in an `actions` section that files written before it do not have.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
@@ -432,11 +445,12 @@ impl EmulatorBuilder {
             None => None,
         };
         let fresh = loaded.is_none();
-        let (store, seed) = match loaded {
-            Some((store, seed)) => (store, seed),
+        let (store, seed, saved_actions) = match loaded {
+            Some(loaded) => loaded,
             None => (
                 Store::generate(&Generator::new(self.seed), self.alerts, anchor),
                 self.seed,
+                partner_center::SavedActions::default(),
             ),
         };
         let generator = Generator::new(seed);
@@ -446,11 +460,12 @@ impl EmulatorBuilder {
                 let p = Persister::new(path.clone());
                 // A loaded state is in the file already; a fresh one is written before
                 // serving, so that a bad path fails here.
-                let bytes = store.snapshot().to_file_bytes(seed);
+                // The actions' changes count from zero again, as the store's version does.
+                let snapshot = store.snapshot();
                 if fresh {
-                    p.write(store.version, &bytes)?;
+                    p.write(snapshot.version(), &snapshot.to_file_bytes(seed))?;
                 } else {
-                    p.assume_written(store.version);
+                    p.assume_written(snapshot.version());
                 }
                 Some(StateWriter::new(p))
             }
@@ -469,7 +484,7 @@ impl EmulatorBuilder {
             shuffle_rng,
             change_rng,
             webhooks: webhooks::Webhooks::new(local_addr),
-            actions: partner_center::Actions::new(self.entitlement_delay),
+            actions: partner_center::Actions::new(self.entitlement_delay, saved_actions),
         });
         let writer_task = shared.writer.is_some().then(|| {
             let shared = shared.clone();

@@ -89,14 +89,23 @@ impl Shared {
         r
     }
 
+    /// The response actions' state changed: wakes the state file's writer, if any.
+    pub(crate) fn state_changed(&self) {
+        if let Some(w) = &self.writer {
+            w.changed();
+        }
+    }
+
     /// Writes the state file now if it does not hold the current state yet; blocks. Errors
     /// are counted and logged (a test would rather see a stale file than a panic).
     pub(crate) fn flush_state(&self) {
         let Some(w) = &self.writer else {
             return;
         };
-        // Cheap under the lock; serialising and writing happen after it is released.
-        let snapshot = self.read(Store::snapshot);
+        // Cheap under the lock; serialising and writing happen after it is released. The
+        // actions' state is taken under the store's lock too, so that of two snapshots the
+        // later never holds an older store or older actions (their versions add up).
+        let snapshot = self.read(|s| s.snapshot().with_actions(self.actions.saved()));
         if w.persister.has(snapshot.version()) {
             return;
         }
@@ -304,7 +313,10 @@ mod tests {
             shuffle_rng: draws(1).0,
             change_rng: draws(1).1,
             webhooks: crate::webhooks::Webhooks::new(SocketAddr::from(([127, 0, 0, 1], 0))),
-            actions: crate::partner_center::Actions::new(std::time::Duration::ZERO),
+            actions: crate::partner_center::Actions::new(
+                std::time::Duration::ZERO,
+                crate::partner_center::SavedActions::default(),
+            ),
         }
     }
 

@@ -382,11 +382,11 @@ async fn a_legacy_subscription_is_suspended_with_its_etag() {
     assert_eq!(d, "Etag is no longer valid");
     assert_eq!(get(&url).await.body["status"], "suspended");
 
-    // Reactivated, the ETag unquoted and the status key in another case.
+    // Reactivated, the ETag unquoted, the keys in another case, the id in lower case.
     let got = send(
         Method::PATCH,
         &url,
-        Some(r#"{"Status": "Active"}"#),
+        Some(&json!({"Id": sub.to_lowercase(), "Status": "Active"}).to_string()),
         &[("If-Match", &new_etag)],
     )
     .await;
@@ -394,10 +394,18 @@ async fn a_legacy_subscription_is_suspended_with_its_etag() {
     assert_eq!(got.body["status"], "active");
 
     // Without If-Match: accepted and counted.
-    let got = send(Method::PATCH, &url, Some(r#"{"status": "active"}"#), &[]).await;
+    let id = before.body["id"].as_str().unwrap();
+    let got = send(
+        Method::PATCH,
+        &url,
+        Some(&json!({"id": id, "status": "active"}).to_string()),
+        &[],
+    )
+    .await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
 
-    for bad in [r#"{"status": "cancelled"}"#, "{}", "not json"] {
+    let no_status = json!({"id": id, "status": "cancelled"}).to_string();
+    for bad in [no_status.as_str(), "{}", "not json"] {
         let got = send(Method::PATCH, &url, Some(bad), &[]).await;
         pc_error(&got, StatusCode::BAD_REQUEST, 800002);
     }
@@ -405,7 +413,7 @@ async fn a_legacy_subscription_is_suspended_with_its_etag() {
     let got = send(
         Method::PATCH,
         &format!("{pc}/v1/customers/{tenant}/subscriptions/{unknown}"),
-        Some(r#"{"status": "suspended"}"#),
+        Some(&json!({"id": unknown, "status": "suspended"}).to_string()),
         &[],
     )
     .await;
@@ -527,4 +535,306 @@ async fn other_methods_are_405s() {
             .as_deref(),
         Some("active")
     );
+}
+
+/// A legacy subscription's URL (its id in upper case, as the emulator writes it).
+fn legacy_url(emu: &Emulator, tenant: &str, sub: &str) -> String {
+    format!(
+        "{}/v1/customers/{tenant}/subscriptions/{}",
+        emu.partner_center_base_url(),
+        sub.to_uppercase()
+    )
+}
+
+/// `PATCH`es `body` with the subscription's current ETag.
+async fn patch_with_etag(url: &str, body: &Value) -> Got {
+    let current = get(url).await;
+    assert_eq!(current.status, StatusCode::OK, "{}", current.body);
+    let etag = format!(
+        "\"{}\"",
+        current.body["attributes"]["etag"].as_str().unwrap()
+    );
+    send(
+        Method::PATCH,
+        url,
+        Some(&body.to_string()),
+        &[("If-Match", &etag)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_patch_body_without_the_subscription_s_id_changes_nothing() {
+    let emu = start(200).await;
+    let (tenant, sub) = legacy_customer(&emu);
+    let url = legacy_url(&emu, &tenant, &sub);
+    let before = get(&url).await;
+    assert_eq!(before.status, StatusCode::OK);
+
+    let mut missing = before.body.clone();
+    missing.as_object_mut().unwrap().remove("id");
+    missing["status"] = json!("suspended");
+    let mut other = before.body.clone();
+    other["id"] = json!("00000000-0000-4000-8000-000000000000");
+    other["status"] = json!("suspended");
+    let mut entitlement_only = before.body.clone();
+    entitlement_only["id"] = json!(null);
+    entitlement_only["status"] = json!("suspended");
+    let mut not_a_string = before.body.clone();
+    not_a_string["id"] = json!(1);
+    not_a_string["status"] = json!("suspended");
+    for (body, expected) in [
+        (&missing, "required"),
+        (&entitlement_only, "required"),
+        (&other, "does not match"),
+        (&not_a_string, "does not match"),
+    ] {
+        let got = patch_with_etag(&url, body).await;
+        let d = pc_error(&got, StatusCode::BAD_REQUEST, 800002);
+        assert!(d.contains(expected), "{d}");
+    }
+    // Checked before the status: a body with only a status names the missing id.
+    let got = send(Method::PATCH, &url, Some(r#"{"status": "bogus"}"#), &[]).await;
+    let d = pc_error(&got, StatusCode::BAD_REQUEST, 800002);
+    assert!(d.contains("id is required"), "{d}");
+
+    // Nothing changed, not even the ETag; every body was recorded.
+    assert_eq!(get(&url).await.body, before.body);
+    assert_eq!(
+        emu.subscription_status(&tenant, &sub).as_deref(),
+        Some("active")
+    );
+    assert_eq!(emu.subscription_patch_bodies().len(), 5);
+    assert_eq!(emu.subscription_patch_bodies()[0], missing);
+
+    // The key in any case, the value in any case: accepted.
+    let mut good = before.body.clone();
+    let id = good.as_object_mut().unwrap().remove("id").unwrap();
+    good["ID"] = json!(id.as_str().unwrap().to_lowercase());
+    good["status"] = json!("suspended");
+    let got = patch_with_etag(&url, &good).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body["status"], "suspended");
+}
+
+#[tokio::test]
+async fn a_minimal_patch_body_resets_auto_renew() {
+    let emu = start(200).await;
+    let (tenant, sub) = legacy_customer(&emu);
+    let url = legacy_url(&emu, &tenant, &sub);
+    let before = get(&url).await;
+    assert_eq!(before.body["autoRenewEnabled"], true);
+    let id = before.body["id"].as_str().unwrap().to_owned();
+
+    // The whole subscription back: kept.
+    let mut whole = before.body.clone();
+    whole["status"] = json!("suspended");
+    let got = patch_with_etag(&url, &whole).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body["autoRenewEnabled"], true);
+    assert_eq!(get(&url).await.body["autoRenewEnabled"], true);
+
+    // Only the id and the status: accepted, and autoRenewEnabled is lost.
+    let got = patch_with_etag(&url, &json!({"id": id, "status": "active"})).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body["status"], "active");
+    assert_eq!(got.body["autoRenewEnabled"], false);
+    let after = get(&url).await;
+    assert_eq!(after.body["autoRenewEnabled"], false);
+    assert_eq!(after.body, got.body);
+    // The list shows it too; the customer's other subscriptions keep theirs.
+    let list = get(&format!(
+        "{}/v1/customers/{tenant}/subscriptions",
+        emu.partner_center_base_url()
+    ))
+    .await;
+    for item in list.body["items"].as_array().unwrap() {
+        let expected = item["id"] != json!(id);
+        assert_eq!(item["autoRenewEnabled"], expected, "{item}");
+    }
+
+    // Sending the whole subscription back again keeps what it now is: lost for good.
+    let mut whole = after.body.clone();
+    whole["status"] = json!("suspended");
+    let got = patch_with_etag(&url, &whole).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body["autoRenewEnabled"], false);
+    // Turned back on only by sending it.
+    let mut on = got.body.clone();
+    on["autoRenewEnabled"] = json!(true);
+    let got = patch_with_etag(&url, &on).await;
+    assert_eq!(got.body["autoRenewEnabled"], true);
+
+    // An Azure plan starts with it on as well.
+    let c = plan_customer(&emu).await;
+    let plan = get(&format!(
+        "{}/v1/customers/{}/subscriptions/{}",
+        emu.partner_center_base_url(),
+        c.tenant,
+        c.plan
+    ))
+    .await;
+    assert_eq!(plan.body["autoRenewEnabled"], true);
+}
+
+#[tokio::test]
+async fn cancel_and_reactivate_want_guids() {
+    let emu = start(200).await;
+    let pc = emu.partner_center_base_url();
+    let c = plan_customer(&emu).await;
+    let id = &c.subscriptions[0];
+    let plan_hex = c.plan.replace('-', "");
+    for (plan, entitlement, named) in [
+        ("contoso", id.as_str(), "subscription id 'contoso'"),
+        (plan_hex.as_str(), id.as_str(), "subscription id"),
+        (
+            c.plan.as_str(),
+            "my-subscription",
+            "entitlement id 'my-subscription'",
+        ),
+        (c.plan.as_str(), &id[..35], "entitlement id"),
+    ] {
+        let url = format!(
+            "{pc}/v1/customers/{}/subscriptions/{plan}/azureEntitlements/{entitlement}",
+            c.tenant
+        );
+        for got in [
+            cancel(&url).await,
+            // Before the body: none, and still the id's error.
+            send(Method::POST, &format!("{url}/cancel"), None, &[]).await,
+            reactivate(&url).await,
+        ] {
+            let d = pc_error(&got, StatusCode::BAD_REQUEST, 800002);
+            assert!(d.contains(named) && d.contains("not a valid GUID"), "{d}");
+        }
+    }
+    // The customer's id is checked first.
+    let got = cancel(&format!(
+        "{pc}/v1/customers/contoso/subscriptions/plan/azureEntitlements/{id}"
+    ))
+    .await;
+    let d = pc_error(&got, StatusCode::BAD_REQUEST, 800002);
+    assert!(d.contains("customer id 'contoso'"), "{d}");
+
+    assert_eq!(status_read(&emu, &c, id).await, "active");
+    let stats = emu.stats();
+    assert_eq!(
+        (stats.entitlement_cancels, stats.entitlement_reactivations),
+        (9, 4)
+    );
+}
+
+#[tokio::test]
+async fn a_restarted_emulator_keeps_the_actions_state() {
+    let dir = std::env::temp_dir().join(format!(
+        "partner-alerts-emulator-actions-restart-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.json");
+    let delay = Duration::from_secs(600);
+    let on_disk = || -> Value { serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap() };
+
+    let first = builder(200)
+        .entitlement_delay(delay)
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap();
+    assert!(on_disk().get("actions").is_none(), "nothing changed yet");
+    let c = plan_customer(&first).await;
+    let (done, pending, untouched) = (&c.subscriptions[0], &c.subscriptions[1], &c.subscriptions);
+    assert_eq!(
+        cancel(&entitlement_url(&first, &c, done)).await.status,
+        StatusCode::OK
+    );
+    first.set_now(now() + TimeDelta::seconds(600));
+    assert_eq!(status_read(&first, &c, done).await, "inactive");
+    // Cancelled at +600 s: inactive at +1200 s.
+    assert_eq!(
+        cancel(&entitlement_url(&first, &c, pending)).await.status,
+        StatusCode::OK
+    );
+    let (tenant, sub) = legacy_customer(&first);
+    let url = legacy_url(&first, &tenant, &sub);
+    let id = get(&url).await.body["id"].as_str().unwrap().to_owned();
+    let stale = get(&url).await.body["attributes"]["etag"].clone();
+    let got = patch_with_etag(&url, &json!({"id": id, "status": "suspended"})).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let suspended = get(&url).await.body;
+    assert_eq!(suspended["autoRenewEnabled"], false);
+    first.shutdown().await;
+    assert!(on_disk()["actions"].is_object(), "{}", on_disk()["actions"]);
+
+    // Restarted at +600 s (another seed: the file's wins).
+    let second = Emulator::builder()
+        .seed(99)
+        .now(now() + TimeDelta::seconds(600))
+        .entitlement_delay(delay)
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap();
+    let url = legacy_url(&second, &tenant, &sub);
+    assert_eq!(status_read(&second, &c, done).await, "inactive");
+    assert_eq!(
+        status_read(&second, &c, pending).await,
+        "active",
+        "still being cancelled"
+    );
+    for other in &untouched[2..] {
+        assert_eq!(status_read(&second, &c, other).await, "active");
+    }
+    assert_eq!(
+        get(&url).await.body,
+        suspended,
+        "status, ETag and autoRenewEnabled"
+    );
+    assert_eq!(
+        second.subscription_status(&tenant, &sub).as_deref(),
+        Some("suspended")
+    );
+    assert!(second.subscription_patch_bodies().is_empty(), "not kept");
+    // The ETag from before the suspension is still stale.
+    let got = send(
+        Method::PATCH,
+        &url,
+        Some(&json!({"id": id, "status": "active"}).to_string()),
+        &[("If-Match", stale.as_str().unwrap())],
+    )
+    .await;
+    pc_error(&got, StatusCode::BAD_REQUEST, 2055);
+    // The cancellation under way completes on time.
+    second.set_now(now() + TimeDelta::seconds(1200));
+    assert_eq!(status_read(&second, &c, pending).await, "inactive");
+    // Changes go on being written: a reactivation, after a restart, is still under way.
+    assert_eq!(
+        reactivate(&entitlement_url(&second, &c, done)).await.status,
+        StatusCode::ACCEPTED
+    );
+    drop(second);
+    let third = builder(200)
+        .now(now() + TimeDelta::seconds(1200))
+        .entitlement_delay(delay)
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(status_read(&third, &c, done).await, "inactive");
+    third.set_now(now() + TimeDelta::seconds(1800));
+    assert_eq!(status_read(&third, &c, done).await, "active");
+    third.shutdown().await;
+
+    // A file without the section (as written before it existed) loads: everything active.
+    let mut older = on_disk();
+    older.as_object_mut().unwrap().remove("actions");
+    std::fs::write(&path, serde_json::to_vec(&older).unwrap()).unwrap();
+    let fourth = builder(200).state_file(&path).start().await.unwrap();
+    assert_eq!(status_read(&fourth, &c, pending).await, "active");
+    let got = get(&legacy_url(&fourth, &tenant, &sub)).await;
+    assert_eq!(got.body["status"], "active");
+    assert_eq!(got.body["autoRenewEnabled"], true);
+    fourth.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -3,10 +3,12 @@
 //! reactivating a subscription (an Azure plan or a legacy one) with a `PATCH` of its status,
 //! with the state they change and the directory's reads show.
 //!
-//! The state is kept in memory only (not in the state file): everything starts `active`.
-//! An entitlement's change takes effect [`EmulatorBuilder::entitlement_delay`] after it was
-//! accepted, on the emulator's clock (`Shared::now`), so a test with a fixed clock moves
-//! it on with `Emulator::set_now`.
+//! Everything starts `active`, subscriptions with `autoRenewEnabled` on. The state is kept
+//! in the state file, when there is one ([`SavedActions`], its `actions` section), so a
+//! restarted emulator shows what was cancelled or suspended; the `PATCH` bodies recorded are
+//! not kept. An entitlement's change takes effect [`EmulatorBuilder::entitlement_delay`]
+//! after it was accepted, on the emulator's clock (`Shared::now`), so a test with a fixed
+//! clock moves it on with `Emulator::set_now`.
 //!
 //! [`EmulatorBuilder::entitlement_delay`]: crate::EmulatorBuilder::entitlement_delay
 
@@ -18,6 +20,7 @@ use axum::http::header::ALLOW;
 use axum::http::{Method, StatusCode};
 use base64::Engine as _;
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::directory::{entitlement, subscriptions};
@@ -32,8 +35,9 @@ use crate::stats::bump;
 /// [`Emulator::subscription_patch_bodies`]: crate::Emulator::subscription_patch_bodies
 pub(crate) const PATCH_BODIES_KEPT: usize = 32;
 
-/// An Azure entitlement's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An Azure entitlement's status (in the state file too, as its lower-case name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum Status {
     Active,
     Inactive,
@@ -50,7 +54,7 @@ impl Status {
 
 /// An Azure entitlement's state: its status and the change under way, if any (never to the
 /// status it has).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Entitlement {
     status: Status,
     /// The status it takes, and when (emulator time).
@@ -85,11 +89,13 @@ impl Entitlement {
 }
 
 /// A Partner Center subscription's state.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Subscription {
     suspended: bool,
     /// Moves on with every accepted `PATCH`; the ETag is made from it.
     version: u64,
+    /// `autoRenewEnabled`: on until a `PATCH` body leaves it out (reference section 10.10).
+    auto_renew: bool,
 }
 
 impl Default for Subscription {
@@ -97,6 +103,7 @@ impl Default for Subscription {
         Subscription {
             suspended: false,
             version: 1,
+            auto_renew: true,
         }
     }
 }
@@ -108,6 +115,8 @@ pub(crate) struct SubscriptionState {
     pub status: &'static str,
     /// The opaque ETag (without quotes).
     pub etag: String,
+    /// `autoRenewEnabled`.
+    pub auto_renew: bool,
 }
 
 /// `(customer, id)`, both lower case: ids are compared in any case.
@@ -122,9 +131,30 @@ struct Inner {
     entitlements: HashMap<Key, Entitlement>,
     subscriptions: HashMap<Key, Subscription>,
     patch_bodies: VecDeque<Value>,
+    /// Bumped on every change of the state above; orders the state file's writes with the
+    /// store's version (see [`SavedActions::version`]).
+    changes: u64,
 }
 
 impl Inner {
+    /// Sets an entitlement's state; `true` when it changed (the state file is then stale).
+    fn set_entitlement(&mut self, customer: &str, id: &str, state: Entitlement) -> bool {
+        let changed = self.entitlements.insert(key(customer, id), state) != Some(state);
+        if changed {
+            self.changes += 1;
+        }
+        changed
+    }
+
+    /// Sets a subscription's state; `true` when it changed.
+    fn set_subscription(&mut self, customer: &str, id: &str, state: Subscription) -> bool {
+        let changed = self.subscriptions.insert(key(customer, id), state) != Some(state);
+        if changed {
+            self.changes += 1;
+        }
+        changed
+    }
+
     fn entitlement(&self, customer: &str, id: &str, now: DateTime<Utc>) -> Entitlement {
         self.entitlements
             .get(&key(customer, id))
@@ -157,10 +187,68 @@ fn etag(id: &str, version: u64) -> String {
 }
 
 impl Actions {
-    pub(crate) fn new(delay: Duration) -> Actions {
+    /// The actions' state: `saved` (from the state file), or everything `active`.
+    pub(crate) fn new(delay: Duration, saved: SavedActions) -> Actions {
+        let mut inner = Inner::default();
+        for e in saved.entitlements {
+            inner.entitlements.insert(
+                key(&e.customer, &e.id),
+                Entitlement {
+                    status: e.status,
+                    pending: e.pending.map(|p| (p.status, p.at)),
+                },
+            );
+        }
+        for s in saved.subscriptions {
+            inner.subscriptions.insert(
+                key(&s.customer, &s.id),
+                Subscription {
+                    suspended: s.status == SubscriptionStatus::Suspended,
+                    version: s.version,
+                    auto_renew: s.auto_renew_enabled,
+                },
+            );
+        }
         Actions {
             delay: TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX),
-            inner: Mutex::default(),
+            inner: Mutex::new(inner),
+        }
+    }
+
+    /// The state for the state file, in a stable order.
+    pub(crate) fn saved(&self) -> SavedActions {
+        let inner = self.lock();
+        let mut entitlements: Vec<SavedEntitlement> = inner
+            .entitlements
+            .iter()
+            .map(|((customer, id), e)| SavedEntitlement {
+                customer: customer.clone(),
+                id: id.clone(),
+                status: e.status,
+                pending: e.pending.map(|(status, at)| SavedChange { status, at }),
+            })
+            .collect();
+        entitlements.sort_by(|a, b| (&a.customer, &a.id).cmp(&(&b.customer, &b.id)));
+        let mut subscriptions: Vec<SavedSubscription> = inner
+            .subscriptions
+            .iter()
+            .map(|((customer, id), s)| SavedSubscription {
+                customer: customer.clone(),
+                id: id.clone(),
+                status: if s.suspended {
+                    SubscriptionStatus::Suspended
+                } else {
+                    SubscriptionStatus::Active
+                },
+                version: s.version,
+                auto_renew_enabled: s.auto_renew,
+            })
+            .collect();
+        subscriptions.sort_by(|a, b| (&a.customer, &a.id).cmp(&(&b.customer, &b.id)));
+        SavedActions {
+            version: inner.changes,
+            entitlements,
+            subscriptions,
         }
     }
 
@@ -190,6 +278,7 @@ impl Actions {
         SubscriptionState {
             status: if s.suspended { "suspended" } else { "active" },
             etag: etag(id, s.version),
+            auto_renew: s.auto_renew,
         }
     }
 
@@ -197,6 +286,67 @@ impl Actions {
     pub(crate) fn patch_bodies(&self) -> Vec<Value> {
         self.lock().patch_bodies.iter().cloned().collect()
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The state file's `actions` section
+
+/// The actions' state as the state file keeps it (its `actions` section, left out while
+/// nothing was changed, so a file without it loads as everything `active`). Ids are lower
+/// case.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SavedActions {
+    /// How many changes the running emulator made (not in the file): the state file's
+    /// writes are ordered by it plus the store's version, both only growing.
+    #[serde(skip)]
+    pub(crate) version: u64,
+    #[serde(default)]
+    entitlements: Vec<SavedEntitlement>,
+    #[serde(default)]
+    subscriptions: Vec<SavedSubscription>,
+}
+
+impl SavedActions {
+    /// Nothing was changed: every entitlement and subscription as generated.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entitlements.is_empty() && self.subscriptions.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavedEntitlement {
+    customer: String,
+    id: String,
+    status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending: Option<SavedChange>,
+}
+
+/// A change under way: the status it takes, and when (emulator time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavedChange {
+    status: Status,
+    at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SubscriptionStatus {
+    Active,
+    Suspended,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavedSubscription {
+    customer: String,
+    id: String,
+    status: SubscriptionStatus,
+    version: u64,
+    auto_renew_enabled: bool,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -301,6 +451,16 @@ pub(super) fn route(
             &format!("The customer id '{customer}' is not a valid GUID."),
         ));
     }
+    if matches!(action, Action::Cancel | Action::Reactivate) {
+        for (what, id) in [("subscription", &segs[3]), ("entitlement", &segs[5])] {
+            if !is_guid(id) {
+                return Some(bad(
+                    800002,
+                    &format!("The {what} id '{id}' is not a valid GUID."),
+                ));
+            }
+        }
+    }
     Some(match action {
         Action::Patch => patch(shared, ctx, customer, &segs[3], body),
         Action::Cancel => cancel(shared, ctx, customer, &segs[3], &segs[5], body),
@@ -351,10 +511,11 @@ fn find_entitlement<'a>(
 
 /// `POST .../azureEntitlements/{id}/cancel` (reference section 10.8).
 ///
-/// Checked in this order: the customer id is a GUID, the body is a JSON object (`400
-/// 800002`), the customer (`404 60003`), the Azure plan (`404 20003`), the entitlement
-/// (`404 800111`), the reason (`400 900307`; a missing one too, as `''`). Answered `200`
-/// with the entitlement as it is now: still `active` until the delay has passed.
+/// Checked in this order: the customer id, then the Azure plan id, then the entitlement id
+/// are GUIDs (each `400 800002`), the body is a JSON object (`400 800002`), the customer
+/// (`404 60003`), the Azure plan (`404 20003`), the entitlement (`404 800111`), the reason
+/// (`400 900307`; a missing one too, as `''`). Answered `200` with the entitlement as it is
+/// now: still `active` until the delay has passed.
 ///
 /// Whether the plan is suspended is not checked: a plan can only be suspended once none of
 /// its entitlements runs, so cancelling one under it is the no-op below.
@@ -385,7 +546,7 @@ fn cancel(shared: &Shared, ctx: &Ctx, customer: &str, plan: &str, id: &str, body
         }
     }
     let now = ctx.now;
-    let status = {
+    let (status, changed) = {
         let mut inner = shared.actions.lock();
         let mut state = inner.entitlement(customer, e, now);
         match (state.status, state.pending) {
@@ -397,14 +558,23 @@ fn cancel(shared: &Shared, ctx: &Ctx, customer: &str, plan: &str, id: &str, body
             _ => {}
         }
         let state = state.at(now);
-        inner.entitlements.insert(key(customer, e), state);
-        state.status.as_str()
+        (
+            state.status.as_str(),
+            inner.set_entitlement(customer, e, state),
+        )
     };
+    if changed {
+        shared.state_changed();
+    }
     Reply::json(StatusCode::OK, &entitlement(&c, e, name, status))
 }
 
 /// `POST .../azureEntitlements/{id}/reactivate` (reference section 10.9): `202` with no
 /// body, the entitlement `active` once the delay has passed. Any body is ignored.
+///
+/// Checked in this order: the customer id, the Azure plan id and the entitlement id are
+/// GUIDs (`400 800002`), the customer (`404 60003`), the Azure plan (`404 20003`), the
+/// entitlement (`404 800111`), then the refusals below.
 ///
 /// Refused with `400 900337` when the entitlement is active (and not being cancelled) or
 /// its Azure plan is suspended. Reactivating one being cancelled stops the cancellation
@@ -434,16 +604,25 @@ fn reactivate(shared: &Shared, ctx: &Ctx, customer: &str, plan: &str, id: &str) 
         }
         (Status::Inactive, Some(_)) => {}
     }
-    inner.entitlements.insert(key(customer, e), state.at(now));
+    let changed = inner.set_entitlement(customer, e, state.at(now));
+    drop(inner);
+    if changed {
+        shared.state_changed();
+    }
     Reply::empty(StatusCode::ACCEPTED)
 }
 
-/// `PATCH /v1/customers/{c}/subscriptions/{id}` (reference section 10.10): only `status`
-/// (`active` or `suspended`, any case, key in any case) is read; the body is kept whole for
-/// [`Actions::patch_bodies`].
+/// `PATCH /v1/customers/{c}/subscriptions/{id}` (reference section 10.10): `id`, `status`
+/// (`active` or `suspended`, any case) and `autoRenewEnabled` are read (keys in any case);
+/// the body is kept whole for [`Actions::patch_bodies`].
 ///
-/// Checked in this order: the customer id is a GUID, the body is a JSON object with a valid
-/// `status` (`400 800002`), the customer (`404 60003`), the subscription (`404 20003`),
+/// The documentation warns that a minimal body can silently reset `autoRenewEnabled`: an
+/// accepted body without `autoRenewEnabled: true` (a JSON `true`) turns it off, and later
+/// reads show `false`; a body with it keeps it (or turns it back) on.
+///
+/// Checked in this order: the customer id is a GUID, the body is a JSON object whose `id`
+/// is the path's (any case), with a valid `status` (each `400 800002`), the customer (`404
+/// 60003`), the subscription (`404 20003`),
 /// `If-Match` (`400 2055` unless it is the current ETag, quoted or not; a request without
 /// it is accepted, as the documentation's examples differ, and counted), then, suspending
 /// an Azure plan, that none of its entitlements runs (`403 900115`; one being cancelled
@@ -453,6 +632,27 @@ fn patch(shared: &Shared, ctx: &Ctx, customer: &str, id: &str, body: &[u8]) -> R
     let Some(content) = object(body) else {
         return bad(800002, "The subscription in the request body is required.");
     };
+    match field(&content, "id") {
+        Some(Value::String(given)) if given.eq_ignore_ascii_case(id) => {}
+        Some(given) => {
+            let shown = given
+                .as_str()
+                .map_or_else(|| given.to_string(), str::to_owned);
+            return bad(
+                800002,
+                &format!(
+                    "The subscription id '{shown}' in the request body does not match the id '{id}' in the request URI."
+                ),
+            );
+        }
+        None => {
+            return bad(
+                800002,
+                "The subscription id is required in the request body (the subscription as read, with its status changed).",
+            );
+        }
+    }
+    let auto_renew = matches!(field(&content, "autoRenewEnabled"), Some(Value::Bool(true)));
     let suspend = match field(&content, "status")
         .and_then(Value::as_str)
         .map(str::trim)
@@ -509,8 +709,10 @@ fn patch(shared: &Shared, ctx: &Ctx, customer: &str, id: &str, body: &[u8]) -> R
         }
         state.suspended = suspend;
         state.version += 1;
-        inner.subscriptions.insert(key(customer, id), state);
+        state.auto_renew = auto_renew;
+        inner.set_subscription(customer, id, state);
     }
+    shared.state_changed();
     let updated = subscriptions(&c, shared)
         .into_iter()
         .find(|s| s["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))

@@ -197,7 +197,9 @@ fn customer(c: &CustomerView<'_>) -> Value {
     })
 }
 
-/// The customer's subscriptions as they are now (status and ETag from the actions' state).
+/// The customer's subscriptions as they are now (status, `autoRenewEnabled` and ETag from
+/// the actions' state; `autoRenewEnabled` starts `true`, unlike the documentation's
+/// example, so that a `PATCH` that resets it shows).
 pub(super) fn subscriptions(c: &CustomerView<'_>, shared: &Shared) -> Vec<Value> {
     let partner_id = c.reseller.as_ref().map(|r| r.mpn_id.as_str());
     let customer = c.tenant_id.as_str();
@@ -205,6 +207,7 @@ pub(super) fn subscriptions(c: &CustomerView<'_>, shared: &Shared) -> Vec<Value>
         let state = shared.actions.subscription(customer, id);
         (
             state.status,
+            state.auto_renew,
             json!({"etag": state.etag, "objectType": "Subscription"}),
         )
     };
@@ -218,7 +221,7 @@ pub(super) fn subscriptions(c: &CustomerView<'_>, shared: &Shared) -> Vec<Value>
             .iter()
             .map(|(id, name)| {
                 let upper = id.as_str().to_ascii_uppercase();
-                let (status, attributes) = attributes(&upper);
+                let (status, auto_renew, attributes) = attributes(&upper);
                 json!({
                     "id": upper,
                     "entitlementId": id.as_str(),
@@ -228,7 +231,7 @@ pub(super) fn subscriptions(c: &CustomerView<'_>, shared: &Shared) -> Vec<Value>
                     "quantity": 1,
                     "unitType": "Usage-based",
                     "status": status,
-                    "autoRenewEnabled": false,
+                    "autoRenewEnabled": auto_renew,
                     "billingType": "usage",
                     "contractType": "subscription",
                     "partnerId": partner_id,
@@ -239,7 +242,7 @@ pub(super) fn subscriptions(c: &CustomerView<'_>, shared: &Shared) -> Vec<Value>
             .collect();
     }
     let plan = c.azure_plan_id.as_str();
-    let (status, attributes) = attributes(plan);
+    let (status, auto_renew, attributes) = attributes(plan);
     vec![json!({
         "id": plan,
         "offerId": AZURE_PLAN_OFFER,
@@ -248,7 +251,7 @@ pub(super) fn subscriptions(c: &CustomerView<'_>, shared: &Shared) -> Vec<Value>
         "productType": {"id": "Azure", "displayName": "Azure", "subType": {"id": "Azure", "displayName": "Azure"}},
         "quantity": 1,
         "status": status,
-        "autoRenewEnabled": false,
+        "autoRenewEnabled": auto_renew,
         "billingType": "usage",
         "contractType": "subscription",
         "partnerId": partner_id,

@@ -9,6 +9,6 @@ mod directory;
 mod event;
 mod handlers;
 
-pub(crate) use actions::Actions;
+pub(crate) use actions::{Actions, SavedActions};
 pub(crate) use event::fraud_event;
 pub(crate) use handlers::{Ctx, dispatch};

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::partner_center::SavedActions;
 use crate::record::Record;
 
 /// The state file's content.
@@ -14,8 +15,14 @@ pub(super) struct StateFile {
     pub(super) seed: u64,
     pub(super) next_index: u64,
     pub(super) records: Vec<Record>,
+    /// The Partner Center response actions' state; absent from older files and while
+    /// nothing was changed (everything `active`).
+    #[serde(default)]
+    pub(super) actions: SavedActions,
 }
 
+/// The format; the `actions` section came later without changing it (older emulators ignore
+/// it, and this one reads files without it).
 pub(super) const FORMAT: u32 = 1;
 
 /// The state as of one version, for the state file.
@@ -23,12 +30,20 @@ pub(crate) struct Snapshot {
     pub(super) version: u64,
     pub(super) next_index: u64,
     pub(super) records: Vec<Arc<Record>>,
+    pub(super) actions: SavedActions,
 }
 
 impl Snapshot {
-    /// The store version it holds.
+    /// With the response actions' state (taken while the store's lock is held).
+    pub(crate) fn with_actions(mut self, actions: SavedActions) -> Snapshot {
+        self.actions = actions;
+        self
+    }
+
+    /// The version it holds: the store's plus the actions' (each only grows, so a later
+    /// snapshot never has a lower sum, and one with the same sum holds the same state).
     pub(crate) fn version(&self) -> u64 {
-        self.version
+        self.version + self.actions.version
     }
 
     /// The state file's bytes.
@@ -46,12 +61,15 @@ impl Snapshot {
             seed: u64,
             next_index: u64,
             records: Records<'a>,
+            #[serde(skip_serializing_if = "SavedActions::is_empty")]
+            actions: &'a SavedActions,
         }
         serde_json::to_vec(&Out {
             format: FORMAT,
             seed,
             next_index: self.next_index,
             records: Records(&self.records),
+            actions: &self.actions,
         })
         .expect("the state always serialises")
     }

@@ -144,7 +144,8 @@ mod tests {
         assert!(p.has(1));
         assert!(!p.write(1, b"older").unwrap(), "not twice");
         assert!(!p.write(0, b"older").unwrap(), "never an older state");
-        let (back, seed) = Store::load(&path).unwrap().unwrap();
+        let (back, seed, actions) = Store::load(&path).unwrap().unwrap();
+        assert!(actions.is_empty(), "no actions section: everything active");
         assert_eq!(seed, 5);
         assert_eq!(back.records(), store.records());
         assert_eq!(back.next_index, 30);

@@ -11,6 +11,7 @@ use partner_alerts::{Alert, AlertId};
 
 use super::file::{FORMAT, Snapshot, StateFile};
 use crate::generate::Generator;
+use crate::partner_center::SavedActions;
 use crate::record::{Record, Rendered};
 use crate::rng::SplitMix64;
 
@@ -66,8 +67,9 @@ impl Store {
         store
     }
 
-    /// Loads a state file; `Ok(None)` when there is none.
-    pub(crate) fn load(path: &Path) -> io::Result<Option<(Store, u64)>> {
+    /// Loads a state file: the store, the seed and the response actions' state; `Ok(None)`
+    /// when there is none.
+    pub(crate) fn load(path: &Path) -> io::Result<Option<(Store, u64, SavedActions)>> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -109,7 +111,7 @@ impl Store {
             store.next_seq = store.next_seq.max(r.seq);
             store.push_with_seq(r);
         }
-        Ok(Some((store, file.seed)))
+        Ok(Some((store, file.seed, file.actions)))
     }
 
     /// What the state file needs, taken cheaply (the records are shared, not copied) so
@@ -119,6 +121,7 @@ impl Store {
             version: self.version,
             next_index: self.next_index,
             records: self.records.clone(),
+            actions: SavedActions::default(),
         }
     }
 
