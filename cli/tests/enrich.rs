@@ -118,7 +118,13 @@ fn the_dashboard_breaks_down_by_customer_name() {
 
 #[test]
 fn the_table_gains_a_customer_column_with_names() {
-    let out = ok(&run(&["--emulator", "list", "--status", "active", "--enrich"]));
+    let out = ok(&run(&[
+        "--emulator",
+        "list",
+        "--status",
+        "active",
+        "--enrich",
+    ]));
     let mut lines = out.lines();
     assert!(lines.next().unwrap().starts_with("CUSTOMER "), "{out:.400}");
     let customers: Vec<String> = lines
