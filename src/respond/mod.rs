@@ -51,7 +51,7 @@
 //!     })
 //!     .unwrap();
 //! let plan = responder.plan_for_alert(&alert, Action::stop()).await?;
-//! assert!(matches!(plan.effect, Effect::CancelAzureSubscription { .. }));
+//! assert!(matches!(plan.effect(), Effect::CancelAzureSubscription { .. }));
 //! println!("{plan}");
 //!
 //! // The id as the operator typed it after reading the plan.
