@@ -12,10 +12,11 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use partner_alerts::auth::StaticToken;
-use partner_alerts::enrich::PartnerCenterDirectory;
+use partner_alerts::enrich::{EntitlementStatus, PartnerCenterDirectory};
 use partner_alerts::http::AsyncSleep;
 use partner_alerts::respond::{
     Action, ActionPlan, AlertsOutcome, Confirmation, Confirms, Effect, Outcome, Refusal, Responder,
+    Status,
 };
 use partner_alerts::{
     Alert, AlertStatus, Error, GraphClient, ResolvedReason, SubscriptionId, TenantId,
@@ -164,8 +165,14 @@ async fn cancel_waits_for_inactive_resolves_each_open_alert_and_reactivate_resto
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::Done), "{report:?}");
-    assert_eq!(report.before.as_deref(), Some("active"));
-    assert_eq!(report.after.as_deref(), Some("inactive"));
+    assert_eq!(
+        report.before,
+        Some(Status::AzureSubscription(EntitlementStatus::Active))
+    );
+    assert_eq!(
+        report.after,
+        Some(Status::AzureSubscription(EntitlementStatus::Inactive))
+    );
     assert!(report.request_ids.is_some());
     assert!(report.is_complete());
     assert_eq!(emulator.stats().entitlement_cancels, 1);

@@ -10,10 +10,10 @@ use std::time::Duration;
 use httpmock::Method::{GET, PATCH, POST};
 use httpmock::{Mock, MockServer};
 use partner_alerts::auth::StaticToken;
-use partner_alerts::enrich::PartnerCenterDirectory;
+use partner_alerts::enrich::{EntitlementStatus, PartnerCenterDirectory, SubscriptionStatus};
 use partner_alerts::http::RetryPolicy;
 use partner_alerts::respond::{
-    Action, AlertsOutcome, Confirmation, Confirms, Effect, Outcome, Refusal, Responder,
+    Action, AlertsOutcome, Confirmation, Confirms, Effect, Outcome, Refusal, Responder, Status,
 };
 use partner_alerts::{Error, GraphClient, SubscriptionId, TenantId};
 use serde_json::{Value, json};
@@ -173,8 +173,8 @@ async fn a_cancel_sends_the_documented_request_and_a_202_without_body_is_accepte
     );
     assert!(matches!(report.alerts, AlertsOutcome::NotYet));
     assert!(!report.is_complete());
-    assert_eq!(report.before.as_deref(), Some("active"));
-    assert_eq!(report.after.as_deref(), Some("active"));
+    let active = Some(Status::AzureSubscription(EntitlementStatus::Active));
+    assert_eq!((&report.before, &report.after), (&active, &active));
     assert_eq!(
         report.request_ids.as_ref().and_then(|i| i.request_id()),
         Some("pc-request-1")
@@ -314,7 +314,10 @@ async fn a_legacy_stop_patches_the_whole_subscription_with_its_etag() {
         .unwrap();
     patch.assert_calls(1);
     assert!(matches!(report.outcome, Outcome::Done));
-    assert_eq!(report.after.as_deref(), Some("suspended"));
+    assert_eq!(
+        report.after,
+        Some(Status::Subscription(SubscriptionStatus::Suspended))
+    );
     assert!(matches!(report.alerts, AlertsOutcome::LeftAsTheyAre));
 }
 

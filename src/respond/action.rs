@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::enrich::{SubscriptionKind, SubscriptionMatch, SubscriptionStatus};
+use crate::enrich::{EntitlementStatus, SubscriptionKind, SubscriptionMatch, SubscriptionStatus};
 
 /// The reason sent with a cancellation (open question Q38): only `compromise` is
 /// documented; Partner Center answers `900307` to any other.
@@ -274,6 +274,27 @@ impl fmt::Display for Refusal {
                 azure_subscriptions.len(),
                 azure_subscriptions.join(", ")
             ),
+        }
+    }
+}
+
+/// A status of what an action changes, as read: an Azure subscription's (entitlement) or
+/// a Partner Center subscription's. Serialised as the status string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Status {
+    /// An Azure plan's Azure subscription: `active`, `inactive`.
+    AzureSubscription(EntitlementStatus),
+    /// A legacy subscription or an Azure plan: `active`, `suspended`, ...
+    Subscription(SubscriptionStatus),
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::AzureSubscription(s) => s.fmt(f),
+            Status::Subscription(s) => s.fmt(f),
         }
     }
 }

@@ -75,7 +75,7 @@ mod calls;
 mod plan;
 mod responder;
 
-pub use action::{Action, CancellationReason, Confirmation, Confirms, Effect, Refusal};
+pub use action::{Action, CancellationReason, Confirmation, Confirms, Effect, Refusal, Status};
 pub use plan::ActionPlan;
 pub use responder::{
     ActionReport, AlertsOutcome, DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, Outcome, Responder,

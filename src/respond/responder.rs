@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::action::{Action, Confirmation, Effect, Refusal};
+use super::action::{Action, Confirmation, Effect, Refusal, Status};
 use super::calls;
 use super::plan::{ActionPlan, effect};
 use crate::bulk::Plan;
@@ -125,9 +125,9 @@ pub struct ActionReport {
     /// How it ended.
     pub outcome: Outcome,
     /// The status read just before sending.
-    pub before: Option<String>,
+    pub before: Option<Status>,
     /// The status read last.
-    pub after: Option<String>,
+    pub after: Option<Status>,
     /// The change request's ids (for support), when one was sent.
     pub request_ids: Option<RequestIds>,
     /// The subscription's alerts.
@@ -374,13 +374,12 @@ impl Responder {
         let pc = &self.directory;
         let m = now.subscription.as_ref();
         let mut report = ActionReport {
-            before: match &effect {
-                Effect::CancelAzureSubscription { .. }
-                | Effect::ReactivateAzureSubscription { .. } => m
-                    .and_then(|m| m.azure_status.as_ref())
-                    .map(ToString::to_string),
-                _ => m.and_then(|m| m.status.as_ref()).map(ToString::to_string),
-            },
+            before: m.and_then(|m| match (m.kind, &now.action) {
+                (SubscriptionKind::AzurePlan, Action::Stop { .. } | Action::Reactivate) => {
+                    m.azure_status.clone().map(Status::AzureSubscription)
+                }
+                _ => m.status.clone().map(Status::Subscription),
+            }),
             effect,
             outcome: Outcome::AlreadyDone,
             after: None,
@@ -403,7 +402,10 @@ impl Responder {
                 (report.outcome, report.after) = self
                     .wait(|| async {
                         let e = calls::entitlement(pc, customer, &plan_id, &sub).await?;
-                        Ok((done(e.status.as_ref()), e.status.map(|s| s.to_string())))
+                        Ok((
+                            done(e.status.as_ref()),
+                            e.status.map(Status::AzureSubscription),
+                        ))
                     })
                     .await;
             }
@@ -417,7 +419,7 @@ impl Responder {
                     .wait(|| async {
                         let e = calls::entitlement(pc, customer, &plan_id, &sub).await?;
                         let active = e.status == Some(EntitlementStatus::Active);
-                        Ok((active, e.status.map(|s| s.to_string())))
+                        Ok((active, e.status.map(Status::AzureSubscription)))
                     })
                     .await;
             }
@@ -427,7 +429,7 @@ impl Responder {
                 let id = pc_id(subscription)?;
                 match calls::set_status(pc, customer, &id, to).await? {
                     calls::SetStatus::AlreadyDone => {
-                        report.after = Some(to.to_string());
+                        report.after = Some(Status::Subscription(to.clone()));
                         report.effect = Effect::AlreadyDone {
                             state: format!("the subscription is {to}"),
                         };
@@ -436,13 +438,13 @@ impl Responder {
                         report.request_ids = Some(ids);
                         if answered.as_ref() == Some(to) {
                             report.outcome = Outcome::Done;
-                            report.after = Some(to.to_string());
+                            report.after = Some(Status::Subscription(to.clone()));
                         } else {
                             (report.outcome, report.after) = self
                                 .wait(|| async {
                                     let s = calls::subscription(pc, customer, &id).await?;
                                     let done = s.status.as_ref() == Some(to);
-                                    Ok((done, s.status.map(|s| s.to_string())))
+                                    Ok((done, s.status.map(Status::Subscription)))
                                 })
                                 .await;
                         }
@@ -458,10 +460,10 @@ impl Responder {
     /// Reads with `read` until it says the state is final, at most [`Responder::max_wait`]
     /// apart by [`Responder::poll_interval`] (at least [`MIN_POLL_INTERVAL`]): bounded by a
     /// count of reads, not a clock.
-    async fn wait<F, Fut>(&self, read: F) -> (Outcome, Option<String>)
+    async fn wait<F, Fut>(&self, read: F) -> (Outcome, Option<Status>)
     where
         F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<(bool, Option<String>)>>,
+        Fut: std::future::Future<Output = Result<(bool, Option<Status>)>>,
     {
         let every = self.poll_interval.max(MIN_POLL_INTERVAL);
         let reads = (self.max_wait.as_millis() / every.as_millis()).min(MAX_READS) as u64 + 1;
