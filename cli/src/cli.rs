@@ -58,8 +58,8 @@ pub struct Global {
     /// needed, nothing leaves this machine.
     #[arg(long, global = true, conflicts_with = "tenants")]
     pub emulator: bool,
-    /// Partner Center's base URL, for `--enrich`'s names; Microsoft's by default, the
-    /// emulator's with --emulator. `http://` only on loopback.
+    /// Partner Center's base URL, for `--enrich`'s names and `respond`; Microsoft's by
+    /// default, the emulator's with --emulator. `http://` only on loopback.
     #[arg(long, global = true, value_name = "URL", conflicts_with = "tenants")]
     pub partner_center_url: Option<String>,
     /// Read every partner tenant listed in this TOML file.
