@@ -103,7 +103,12 @@ impl Session {
         })?;
         let (source, graph_client) = client(kind, global.base_url.as_deref(), credential.clone())?;
         let directory = Directory {
-            partner_center_url: global.partner_center_url.clone(),
+            // FraudEvents is Partner Center: its --base-url is the directory's host too.
+            partner_center_url: global.partner_center_url.clone().or_else(|| {
+                (kind == SourceKind::FraudEvents)
+                    .then(|| global.base_url.clone())
+                    .flatten()
+            }),
             kind,
             credential,
             graph: graph_client.clone(),

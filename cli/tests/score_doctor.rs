@@ -197,6 +197,7 @@ async fn doctor_on_the_bundled_emulator_passes_every_check() {
         "clock",
         "alerts",
         "score",
+        "directory",
     ] {
         let l = line(&out, check);
         assert!(l.starts_with("ok") || l.starts_with("skipped"), "{l}");
@@ -215,9 +216,11 @@ async fn doctor_on_the_bundled_emulator_passes_every_check() {
             "permissions",
             "clock",
             "alerts",
-            "score"
+            "score",
+            "directory"
         ]
     );
+    assert!(line(&out, "directory").starts_with("ok"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,6 +309,12 @@ async fn doctor_reads_the_tokens_roles_without_printing_it() {
     .await;
     assert_exit(&o, 0);
     assert!(line(&stdout(&o), "permissions").contains("Admin Agent"));
+    // FraudEvents' host is Partner Center's: its directory is checked there.
+    assert!(
+        line(&stdout(&o), "directory").contains(&pc),
+        "{}",
+        stdout(&o)
+    );
     emu.shutdown().await;
 }
 
@@ -398,4 +407,48 @@ async fn doctor_names_401_403_and_404_with_their_fixes() {
         }
         never_shows(&o, &token);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_partner_center_where_it_is_told_and_names_a_missing_role() {
+    let token = graph_app_token(&["PartnerSecurity.Read.All"]);
+    let emu = Emulator::builder().alerts(5).seed(3).start().await.unwrap();
+    let graph = emu.graph_base_url().to_owned();
+    // A Graph elsewhere than Microsoft's says nothing of where Partner Center is.
+    let o = output(with_token(&token, &["--base-url", &graph, "doctor"])).await;
+    assert!(
+        line(&stdout(&o), "directory").starts_with("skipped"),
+        "{}",
+        stdout(&o)
+    );
+    let server = MockServer::start_async().await;
+    let profile = server
+        .mock_async(|when, then| {
+            when.path("/v1/profiles/organization");
+            then.status(403)
+                .header("content-type", "application/json")
+                .json_body(json!({"code": 900329, "description": "App+User only"}));
+        })
+        .await;
+    let o = output(with_token(
+        &token,
+        &[
+            "--base-url",
+            &graph,
+            "--partner-center-url",
+            &server.base_url(),
+            "doctor",
+        ],
+    ))
+    .await;
+    assert_exit(&o, 1);
+    let directory = line(&stdout(&o), "directory").to_owned();
+    assert!(directory.starts_with("PROBLEM"), "{directory}");
+    assert!(
+        directory.contains("403, 900329") && directory.contains("Admin Agent"),
+        "{directory}"
+    );
+    profile.assert_calls_async(1).await;
+    never_shows(&o, &token);
+    emu.shutdown().await;
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use partner_alerts::auth::{Scope, StaticToken, TokenProvider, credential_from_env};
+use partner_alerts::enrich::PartnerCenterDirectory;
 use partner_alerts::http::{RetryPolicy, Timeouts};
 use partner_alerts::{
     AlertQuery, AlertSource, Error, FraudEventsClient, GraphClient, RequestIds, SourceKind,
@@ -312,6 +313,52 @@ async fn diagnose(
             }
         },
     }
+
+    // 7. Partner Center's directory (names with --enrich, respond): the organization
+    // profile, which wants App+User as respond does.
+    let pc_credential = match (emulator, kind) {
+        (Some(_), _) | (None, SourceKind::FraudEvents) => Some(credential),
+        (None, _) => credential_from_env(SourceKind::FraudEvents).ok().flatten(),
+    };
+    let Some(pc_credential) = pc_credential else {
+        checks.skipped(
+            "directory",
+            "no Partner Center credential: --enrich names customers from Graph only, and respond needs AZURE_TENANT_ID, AZURE_CLIENT_ID and PARTNER_CENTER_REFRESH_TOKEN",
+        );
+        return Ok(());
+    };
+    // Where: the emulator's, --partner-center-url, FraudEvents' own host, or Microsoft's when
+    // the alerts are read from Microsoft's Graph too; a Graph elsewhere says nothing of it.
+    let pc_url = match (emulator, &global.partner_center_url, kind, &global.base_url) {
+        (Some(e), _, _, _) => e.partner_center_base_url().to_owned(),
+        (None, Some(url), _, _) => url.clone(),
+        (None, None, SourceKind::FraudEvents, Some(url)) => url.clone(),
+        (None, None, _, None) => partner_alerts::enrich::DEFAULT_BASE_URL.to_owned(),
+        (None, None, _, Some(_)) => {
+            checks.skipped(
+                "directory",
+                "Graph is read from --base-url: give --partner-center-url to check Partner Center too",
+            );
+            return Ok(());
+        }
+    };
+    let directory = PartnerCenterDirectory::builder()
+        .base_url(&pc_url)
+        .credential(pc_credential)
+        .retry(RetryPolicy::disabled())
+        .timeouts(timeouts)
+        .build()?;
+    match directory.organization_profile().await {
+        Ok(_) => checks.ok(
+            "directory",
+            format!("Partner Center at {pc_url} answered the organization profile (App+User: resellers' names and respond can work)"),
+        ),
+        Err(e) => {
+            let (detail, fix) =
+                endpoint_problem(SourceKind::FraudEvents, "directory", &pc_url, &e);
+            checks.problem("directory", detail, fix);
+        }
+    }
     Ok(())
 }
 
@@ -523,6 +570,10 @@ fn endpoint_problem(kind: SourceKind, what: &str, base: &str, e: &Error) -> (Str
         Some(404) if what == "score" => (
             format!("nothing answers at {base}/security/partner/securityScore (404{code}): the score is beta and global-service only"),
             "use https://graph.microsoft.com/beta; if the alerts answer and the score does not, the service does not offer it to this tenant yet".into(),
+        ),
+        Some(404) if what == "directory" => (
+            format!("nothing answers at {base}/v1/profiles/organization (404{code}): a wrong base URL"),
+            "use https://api.partnercenter.microsoft.com as --partner-center-url (or none)".into(),
         ),
         Some(404) if pc => (
             format!("nothing answers at {base}/v1/fraudEvents (404{code}): a wrong base URL"),
