@@ -220,3 +220,72 @@ async fn register_show_and_test() {
     assert_eq!(o.status.code(), Some(2));
     emu.shutdown().await;
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_state_a_restarted_receiver_does_not_print_an_event_again() {
+    let emu = Emulator::builder()
+        .alerts(30)
+        .seed(6)
+        .start()
+        .await
+        .unwrap();
+    let state = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("serve-state-{}.json", emu.local_addr().port()));
+    let _ = std::fs::remove_file(&state);
+    let state_arg = state.to_str().unwrap().to_owned();
+    let mut s = serve(&emu, &["--state", &state_arg]);
+    register(&emu, &s.url).await;
+    let id = emu.raise_alert().id.to_string();
+    let ids = printed_until(&s, Duration::from_secs(30), |ids| ids.contains(&id));
+    assert!(ids.contains(&id), "{ids:?}");
+
+    // SIGTERM: it drains, saves what it printed, and exits 0.
+    let term = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(saved["events"].as_array().unwrap().len(), 1, "{saved}");
+    assert!(
+        saved["printed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k.as_str().unwrap().starts_with(&id)),
+        "{saved}"
+    );
+
+    // Started again on the same state at a new address: the same event, delivered again,
+    // is answered and not printed again.
+    let s2 = serve(&emu, &["--state", &state_arg]);
+    register(&emu, &s2.url).await;
+    assert!(emu.redeliver_last_webhook());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !emu.webhook_deliveries().last().unwrap().delivered() {
+        assert!(Instant::now() < deadline, "the redelivery was not answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again = printed_until(&s2, Duration::from_millis(1500), |_| false);
+    assert!(again.is_empty(), "{again:?}");
+    drop(s2);
+    // Without the state, a new receiver prints it: the state is what held it back.
+    let s3 = serve(&emu, &[]);
+    register(&emu, &s3.url).await;
+    assert!(emu.redeliver_last_webhook());
+    let ids = printed_until(&s3, Duration::from_secs(30), |ids| ids.contains(&id));
+    assert!(ids.contains(&id), "{ids:?}");
+    drop(s3);
+    let _ = std::fs::remove_file(&state);
+    emu.shutdown().await;
+}

@@ -5,7 +5,7 @@ use std::collections::{HashSet, VecDeque};
 use std::hash::Hash;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -15,6 +15,7 @@ use clap::Args;
 use partner_alerts::AlertSource;
 use partner_alerts::watch::WatchEvent;
 use partner_alerts::webhooks::{Verifier, WebhookEvent};
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::read_certificates;
@@ -49,6 +50,11 @@ pub struct ServeArgs {
     /// hint; off by default.
     #[arg(long, value_name = "DURATION")]
     pub max_age: Option<String>,
+    /// Remember across restarts which events were accepted and which alert states printed:
+    /// read at start, written when stopped with SIGTERM or Ctrl-C (killed, an event may be
+    /// printed again).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// For tests only: accept a certificate URL on http:// when its host is loopback.
     #[arg(long, hide = true)]
     pub allow_http_loopback: bool,
@@ -74,6 +80,11 @@ impl<T: Hash + Eq + Clone> Recent<T> {
         self.set.contains(t)
     }
 
+    /// The items, oldest first.
+    fn items(&self) -> impl Iterator<Item = &T> {
+        self.order.iter()
+    }
+
     /// Adds `t`; false when it was there.
     fn insert(&mut self, t: T) -> bool {
         if !self.set.insert(t.clone()) {
@@ -92,7 +103,66 @@ impl<T: Hash + Eq + Clone> Recent<T> {
 struct Receiver {
     verifier: Verifier,
     queue: mpsc::Sender<WebhookEvent>,
-    accepted: Mutex<Recent<String>>,
+    accepted: Arc<Mutex<Recent<String>>>,
+}
+
+/// What `--state` keeps: the event keys accepted and the alert states printed, oldest first.
+#[derive(Default, Serialize, Deserialize)]
+struct Remembered {
+    version: u32,
+    events: Vec<String>,
+    printed: Vec<String>,
+}
+
+/// The state file's format.
+const STATE_VERSION: u32 = 1;
+
+fn recent(items: Vec<String>) -> Recent<String> {
+    let mut r = Recent::new(REMEMBERED);
+    for item in items {
+        r.insert(item);
+    }
+    r
+}
+
+/// The state at `path`: none when there is no file yet; a usage error when it cannot be read.
+fn load_state(path: &Path) -> Outcome<Remembered> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Remembered::default()),
+        Err(e) => return Err(Failure::Usage(format!("--state {}: {e}", path.display()))),
+    };
+    let state: Remembered = serde_json::from_slice(&bytes).map_err(|e| {
+        Failure::Usage(format!(
+            "--state {}: not a state file of this command ({e})",
+            path.display()
+        ))
+    })?;
+    if state.version != STATE_VERSION {
+        return Err(Failure::Usage(format!(
+            "--state {}: format {} is not {STATE_VERSION}",
+            path.display(),
+            state.version
+        )));
+    }
+    Ok(state)
+}
+
+/// Writes the state to `path` whole or not at all (a file beside it, then renamed).
+fn save_state(path: &Path, accepted: &Recent<String>, printed: &Recent<String>) -> Outcome {
+    let state = Remembered {
+        version: STATE_VERSION,
+        events: accepted.items().cloned().collect(),
+        printed: printed.items().cloned().collect(),
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let write = || -> std::io::Result<()> {
+        std::fs::write(&tmp, serde_json::to_vec(&state)?)?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| Failure::Error(format!("--state {}: {e}", path.display())))
 }
 
 pub async fn run(session: &Session, args: &ServeArgs) -> Outcome {
@@ -109,6 +179,10 @@ pub async fn run(session: &Session, args: &ServeArgs) -> Outcome {
         .cloned()
         .ok_or_else(|| Failure::Usage("no source to read alerts from".into()))?;
     let verifier = verifier(session, args)?;
+    let remembered = match &args.state {
+        Some(path) => load_state(path)?,
+        None => Remembered::default(),
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Error(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -118,12 +192,13 @@ pub async fn run(session: &Session, args: &ServeArgs) -> Outcome {
     eprintln!("partner-alerts: listening on http://{addr}");
 
     let (tx, rx) = mpsc::channel(args.queue as usize);
+    let accepted = Arc::new(Mutex::new(recent(remembered.events)));
     let receiver = Arc::new(Receiver {
         verifier,
         queue: tx,
-        accepted: Mutex::new(Recent::new(REMEMBERED)),
+        accepted: accepted.clone(),
     });
-    let worker = tokio::spawn(work(rx, source));
+    let worker = tokio::spawn(work(rx, source, recent(remembered.printed)));
     let app = axum::Router::new()
         .route("/", axum::routing::post(callback))
         .route("/{*path}", axum::routing::post(callback))
@@ -134,7 +209,14 @@ pub async fn run(session: &Session, args: &ServeArgs) -> Outcome {
         .map_err(|e| Failure::Error(format!("the receiver stopped: {e}")))?;
     // The router (and with it the queue's sender) is gone: the worker drains what was
     // accepted, then ends.
-    let _ = worker.await;
+    let printed = worker
+        .await
+        .map_err(|e| Failure::Error(format!("the alerts' reader stopped: {e}")))?;
+    if let Some(path) = &args.state {
+        let accepted = accepted.lock().unwrap_or_else(|e| e.into_inner());
+        save_state(path, &accepted, &printed)?;
+        eprintln!("partner-alerts: state saved to {}", path.display());
+    }
     Ok(())
 }
 
@@ -228,9 +310,13 @@ const FETCH_RETRIES: &[std::time::Duration] = &[
     std::time::Duration::from_secs(30),
 ];
 
-/// Reads the alerts of each queued event and prints each alert state once.
-async fn work(mut rx: mpsc::Receiver<WebhookEvent>, source: Arc<dyn AlertSource>) {
-    let mut printed = Recent::new(REMEMBERED);
+/// Reads the alerts of each queued event and prints each alert state once (`printed`: the
+/// states printed before); returns what it printed, when the queue is closed and drained.
+async fn work(
+    mut rx: mpsc::Receiver<WebhookEvent>,
+    source: Arc<dyn AlertSource>,
+    mut printed: Recent<String>,
+) -> Recent<String> {
     while let Some(event) = rx.recv().await {
         // The callback was answered 2xx, so Partner Center will not deliver it again: a
         // failing read is tried again (the client has retried each request already) for
@@ -269,5 +355,42 @@ async fn work(mut rx: mpsc::Receiver<WebhookEvent>, source: Arc<dyn AlertSource>
                 event.resource_uri
             ),
         }
+    }
+    printed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_round_trips_oldest_first_and_a_bad_file_is_a_usage_error() {
+        let dir = std::env::temp_dir().join(format!("pa-serve-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.json");
+        assert!(load_state(&path).unwrap().events.is_empty(), "no file yet");
+        let accepted = recent(vec!["e1".into(), "e2".into()]);
+        let printed = recent(vec!["a@1".into()]);
+        save_state(&path, &accepted, &printed).unwrap();
+        let back = load_state(&path).unwrap();
+        assert_eq!(back.events, ["e1", "e2"]);
+        assert_eq!(back.printed, ["a@1"]);
+        assert!(!dir.join("state.json.tmp").exists());
+        for bad in [
+            &b"{not json"[..],
+            br#"{"version": 2, "events": [], "printed": []}"#,
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            assert!(matches!(load_state(&path), Err(Failure::Usage(_))));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn recent_forgets_the_oldest_past_its_cap() {
+        let mut r = Recent::new(2);
+        assert!(r.insert(1) && r.insert(2) && !r.insert(2) && r.insert(3));
+        assert_eq!(r.items().copied().collect::<Vec<_>>(), [2, 3]);
+        assert!(!r.contains(&1));
     }
 }
