@@ -262,11 +262,11 @@ fn legacy_subscription(status: &str, etag: &str) -> Value {
     })
 }
 
-#[tokio::test]
-async fn a_legacy_stop_patches_the_whole_subscription_with_its_etag() {
-    let server = MockServer::start();
-    customer_mock(&server);
-    alerts_mock(&server, LEGACY, CUSTOMER);
+/// The customer, the legacy subscription's alerts, and the subscription, active with
+/// `etag-1`, listed and read by id: its path, and the mock of the read.
+fn legacy_mocks(server: &MockServer) -> (String, Mock<'_>) {
+    customer_mock(server);
+    alerts_mock(server, LEGACY, CUSTOMER);
     server.mock(|when, then| {
         when.method(GET)
             .path(format!("/v1/customers/{CUSTOMER}/subscriptions"));
@@ -277,11 +277,18 @@ async fn a_legacy_stop_patches_the_whole_subscription_with_its_etag() {
         "/v1/customers/{CUSTOMER}/subscriptions/{}",
         LEGACY.to_uppercase()
     );
-    server.mock(|when, then| {
+    let get = server.mock(|when, then| {
         when.method(GET).path(path.clone());
         then.status(200)
             .json_body(legacy_subscription("active", "etag-1"));
     });
+    (path, get)
+}
+
+#[tokio::test]
+async fn a_legacy_stop_patches_the_whole_subscription_with_its_etag() {
+    let server = MockServer::start();
+    let (path, _) = legacy_mocks(&server);
     let patch = server.mock(|when, then| {
         when.method(PATCH)
             .path(path.clone())
@@ -324,23 +331,7 @@ async fn a_legacy_stop_patches_the_whole_subscription_with_its_etag() {
 #[tokio::test]
 async fn a_stale_etag_is_read_again_once_then_fails() {
     let server = MockServer::start();
-    customer_mock(&server);
-    alerts_mock(&server, LEGACY, CUSTOMER);
-    server.mock(|when, then| {
-        when.method(GET)
-            .path(format!("/v1/customers/{CUSTOMER}/subscriptions"));
-        then.status(200)
-            .json_body(json!({"items": [legacy_subscription("active", "etag-1")]}));
-    });
-    let path = format!(
-        "/v1/customers/{CUSTOMER}/subscriptions/{}",
-        LEGACY.to_uppercase()
-    );
-    let get = server.mock(|when, then| {
-        when.method(GET).path(path.clone());
-        then.status(200)
-            .json_body(legacy_subscription("active", "etag-1"));
-    });
+    let (path, get) = legacy_mocks(&server);
     let patch = server.mock(|when, then| {
         when.method(PATCH).path(path.clone());
         then.status(400)
@@ -470,23 +461,7 @@ async fn a_reactivation_is_a_post_without_body_or_content_type() {
 #[tokio::test]
 async fn an_accepted_patch_with_an_unreadable_answer_is_reported_not_an_error() {
     let server = MockServer::start();
-    customer_mock(&server);
-    alerts_mock(&server, LEGACY, CUSTOMER);
-    server.mock(|when, then| {
-        when.method(GET)
-            .path(format!("/v1/customers/{CUSTOMER}/subscriptions"));
-        then.status(200)
-            .json_body(json!({"items": [legacy_subscription("active", "etag-1")]}));
-    });
-    let path = format!(
-        "/v1/customers/{CUSTOMER}/subscriptions/{}",
-        LEGACY.to_uppercase()
-    );
-    server.mock(|when, then| {
-        when.method(GET).path(path.clone());
-        then.status(200)
-            .json_body(legacy_subscription("active", "etag-1"));
-    });
+    let (path, _) = legacy_mocks(&server);
     let patch = server.mock(|when, then| {
         when.method(PATCH).path(path.clone());
         then.status(200).header("ms-requestid", "pc-patch").body("");

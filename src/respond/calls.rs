@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::action::CancellationReason;
-use crate::enrich::{AzureEntitlement, PartnerCenterDirectory, Subscription, SubscriptionStatus};
+use crate::enrich::{PartnerCenterDirectory, Subscription, SubscriptionStatus};
 use crate::error::{Api, Error, InvalidInput, InvalidResponse, RequestIds, Result};
 use crate::http::Request;
 use crate::{SubscriptionId, TenantId};
@@ -75,17 +75,6 @@ pub(super) async fn reactivate(
         ))
         .await?;
     Ok(response.ids)
-}
-
-/// The entitlement's status now (never a cached one, Q31).
-pub(super) async fn entitlement(
-    pc: &PartnerCenterDirectory,
-    customer: &TenantId,
-    plan: &SubscriptionId,
-    azure_subscription: &SubscriptionId,
-) -> Result<AzureEntitlement> {
-    pc.azure_entitlement(customer, plan, azure_subscription)
-        .await
 }
 
 /// A subscription as sent, every field kept so that it goes back whole (Q43).

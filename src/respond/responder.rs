@@ -401,7 +401,7 @@ impl Responder {
                 };
                 (report.outcome, report.after) = self
                     .wait(|| async {
-                        let e = calls::entitlement(pc, customer, &plan_id, &sub).await?;
+                        let e = pc.azure_entitlement(customer, &plan_id, &sub).await?;
                         Ok((
                             done(e.status.as_ref()),
                             e.status.map(Status::AzureSubscription),
@@ -417,7 +417,7 @@ impl Responder {
                 report.request_ids = Some(calls::reactivate(pc, customer, &plan_id, &sub).await?);
                 (report.outcome, report.after) = self
                     .wait(|| async {
-                        let e = calls::entitlement(pc, customer, &plan_id, &sub).await?;
+                        let e = pc.azure_entitlement(customer, &plan_id, &sub).await?;
                         let active = e.status == Some(EntitlementStatus::Active);
                         Ok((active, e.status.map(Status::AzureSubscription)))
                     })
